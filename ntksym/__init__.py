@@ -1,0 +1,15 @@
+"""ntksym: the mathematics of the Neural Tangent Kernel, derived symbolically and verified.
+
+See README.md and docs/ for a tour. The public API is listed in ``__all__``.
+"""
+from .symbols import x, q1, q2, c, rho, xx, yy, xy
+from .errors import NtksymError, ActivationParseError, DivergentMomentsError, NoClosedFormError
+from .activations import Activation, activation, ACTIVATIONS
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "x", "q1", "q2", "c", "rho", "xx", "yy", "xy",
+    "NtksymError", "ActivationParseError", "DivergentMomentsError", "NoClosedFormError",
+    "Activation", "activation", "ACTIVATIONS",
+]
