@@ -5,6 +5,8 @@ See README.md and docs/ for a tour. The public API is listed in ``__all__``.
 from .symbols import x, q1, q2, c, rho, xx, yy, xy
 from .errors import NtksymError, ActivationParseError, DivergentMomentsError, NoClosedFormError
 from .activations import Activation, activation, ACTIVATIONS
+from .gaussian import GaussianExpectation
+from .dual import DualKernel, dual
 
 __version__ = "0.1.0"
 
@@ -12,4 +14,5 @@ __all__ = [
     "x", "q1", "q2", "c", "rho", "xx", "yy", "xy",
     "NtksymError", "ActivationParseError", "DivergentMomentsError", "NoClosedFormError",
     "Activation", "activation", "ACTIVATIONS",
+    "GaussianExpectation", "DualKernel", "dual",
 ]
