@@ -7,6 +7,7 @@ from .errors import NtksymError, ActivationParseError, DivergentMomentsError, No
 from .activations import Activation, activation, ACTIVATIONS
 from .gaussian import GaussianExpectation
 from .dual import DualKernel, dual
+from .latex import latex, latex_document
 
 __version__ = "0.1.0"
 
@@ -14,5 +15,5 @@ __all__ = [
     "x", "q1", "q2", "c", "rho", "xx", "yy", "xy",
     "NtksymError", "ActivationParseError", "DivergentMomentsError", "NoClosedFormError",
     "Activation", "activation", "ACTIVATIONS",
-    "GaussianExpectation", "DualKernel", "dual",
+    "GaussianExpectation", "DualKernel", "dual", "latex", "latex_document",
 ]

@@ -161,7 +161,7 @@ def _ntk_factor(act, expr, method, notes):
                          "dual, so the NTK factor is not available")
             return None, "Dirac delta in phi'", True
         return GaussianExpectation.of(d, d), "quadrature", False
-    factor = _tidy(sp.diff(expr, c))
+    factor = _tidy(sp.diff(expr, c), simplify=True)
     if d.has_dirac:
         notes.append(
             f"phi' = {d.expr} contains a Dirac delta: E[phi'(u) phi'(v)] is infinite on the "

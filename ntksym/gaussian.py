@@ -58,10 +58,14 @@ class GaussianExpectation(sp.Function):
     """
 
     nargs = 5
+    is_commutative = True
 
     @classmethod
     def eval(cls, f, g, a, b, cc):
         return None
+
+    def _eval_evalf(self, prec):
+        return None  # numeric values come from ntksym.quadrature, not from evalf
 
     @classmethod
     def of(cls, f, g, a=q1, b=q2, cc=c):
@@ -177,8 +181,20 @@ def orthant_moment(i, j):
     return _tidy(_rho_to_c(sp.sqrt(q1) ** i * sp.sqrt(q2) ** j * _orthant_unit(i, j)))
 
 
-def _tidy(expr):
-    """Collect a closed form on its transcendental parts (atan2, sqrt(q1 q2 - c^2), exp)."""
+def _tidy(expr, simplify=False):
+    """Collect a closed form on its transcendental parts (atan2, sqrt(q1 q2 - c^2), exp).
+
+    With ``simplify=True`` SymPy's ``simplify`` is also tried (for at most a second) and the
+    shorter of the two forms is kept.
+    """
+    if simplify:
+        tidy = _tidy(expr)
+        try:
+            with _time_limit(1.0):
+                simple = _tidy(sp.simplify(tidy))
+        except Exception:
+            return tidy
+        return simple if sp.count_ops(simple) < sp.count_ops(tidy) else tidy
     expr = sp.expand(expr)
     gens = sorted(expr.atoms(sp.atan2, sp.asin, sp.exp), key=sp.default_sort_key)
     gens += [sp.sqrt(q1 * q2 - c**2)]
@@ -225,7 +241,7 @@ def _wick(f, g, depth):
     lhs = GaussianExpectation.of(f, g)
     steps = [
         Step("wick", "Expand both polynomials and apply Isserlis' theorem to each E[u^i v^j].",
-             lhs, sp.Add(*[ai * bj * sp.Symbol(f"E[u^{i} v^{j}]") for i, ai in enumerate(a)
+             lhs, sp.Add(*[ai * bj * GaussianExpectation.of(x**i, x**j) for i, ai in enumerate(a)
                            for j, bj in enumerate(b) if ai != 0 and bj != 0])),
         Step("mehler", "The Hermite (Mehler) expansion sum_k alpha_k(q1) alpha_k(q2) rho^k gives "
              "the same polynomial exactly.", lhs, mehler),
@@ -258,14 +274,16 @@ def _orthant(f, g, depth):
                   "Split each activation into its polynomial pieces on x > 0 and x < 0; the pair "
                   "becomes a sum of orthant moments E[u_+^i v_+^j] (a piece on x < 0 is the "
                   "positive part of -u, which flips the sign of c).", lhs, None)]
+    def pos(k):
+        return sp.Max(0, x) ** k if k else sp.Heaviside(x, 0)
+
     for (i, j) in sorted(used):
-        mom = GaussianExpectation.of(sp.Max(0, x) ** i, sp.Max(0, x) ** j)
+        mom = GaussianExpectation.of(pos(i), pos(j))
         if i and j:
             steps.append(Step("price", f"Price's theorem lowers both degrees: "
                               f"d/dc E[u_+^{i} v_+^{j}] = {i * j} E[u_+^{i - 1} v_+^{j - 1}].",
                               sp.Derivative(mom, c, evaluate=False),
-                              i * j * GaussianExpectation.of(sp.Max(0, x) ** (i - 1),
-                                                             sp.Max(0, x) ** (j - 1))))
+                              i * j * GaussianExpectation.of(pos(i - 1), pos(j - 1))))
         elif i or j:
             k = max(i, j)
             steps.append(Step("dirac", f"The derivative of a step is a Dirac delta: d/dc E[u_+^0 "
@@ -382,7 +400,7 @@ def _square(f, g, depth):
         Step("square", "Complete the square: E[exp(b1 u^2 + b2 v^2 + a1 u + a2 v)] = "
              "det(I - 2 B Sigma)^(-1/2) exp(m^T Sigma (I - 2 B Sigma)^(-1) m / 2); polynomial "
              "factors are derivatives in a1 and a2; take the real part.",
-             sp.Symbol("M(a1, a2)"), _gaussian_mgf(*next(iter(tf))[:1], next(iter(tg))[0])),
+             sp.Function("M")(_a1, _a2), _gaussian_mgf(*next(iter(tf))[:1], next(iter(tg))[0])),
         Step("result", "Closed form.", lhs, expr),
     ]
     return Derivation(expr, "gaussian", steps)

@@ -1,0 +1,160 @@
+"""The ``ntksym`` command line.
+
+    ntksym dual ACTIVATION [--param NAME=VALUE ...] [--latex | --document | --json]
+
+``ntksym dual relu`` derives the dual kernel of ReLU, shows its derivation, and verifies the
+closed form and its NTK factor against quadrature. Errors print one line and exit with status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+__all__ = ["main"]
+
+# Fixed check points for the command line's verification table: (q1, q2, c).
+_CHECK_POINTS = [(1.0, 1.0, 1.0), (1.0, 1.0, 0.5), (0.5, 2.0, -0.75), (2.0, 0.5, -1.0),
+                 (3.0, 0.25, 0.0), (1e-6, 4.0, 1e-3)]
+
+
+def _param(text):
+    """NAME=VALUE with VALUE an int, a float, or a comma-separated list of numbers."""
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    name, value = text.split("=", 1)
+
+    def number(s):
+        s = s.strip()
+        try:
+            return int(s)
+        except ValueError:
+            try:
+                return float(s)
+            except ValueError:
+                raise argparse.ArgumentTypeError(
+                    f"parameter {name!r} needs a number, got {s!r}") from None
+
+    values = [number(v) for v in value.split(",")]
+    return name.strip(), (values if "," in value or name.strip() == "coeffs" else values[0])
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise _CliError(message)
+
+
+class _CliError(Exception):
+    pass
+
+
+def _build_parser():
+    parser = _Parser(prog="ntksym", description="Symbolic NTK mathematics, derived and verified.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    d = sub.add_parser("dual", help="derive and verify the dual kernel of an activation")
+    d.add_argument("activation", help="a registry name (relu, erf, ...) or an expression in x")
+    d.add_argument("--param", "-p", action="append", type=_param, default=[],
+                   metavar="NAME=VALUE", help="registry parameter, e.g. -p alpha=0.1")
+    out = d.add_mutually_exclusive_group()
+    out.add_argument("--latex", action="store_true", help="print the derivation as LaTeX")
+    out.add_argument("--document", action="store_true",
+                     help="print a complete LaTeX document (compiles with pdflatex)")
+    out.add_argument("--json", action="store_true", help="print a JSON record")
+    d.add_argument("--dps", type=int, default=30,
+                   help="digits of the mpmath reference in the verification table (default 30)")
+    return parser
+
+
+def _verification(k, dps):
+    """Closed form (float64) vs float64 quadrature vs mpmath at fixed points."""
+    import mpmath
+
+    from . import numeric, quadrature
+
+    rows = []
+    act = k.activation
+    phi = numeric.activation_function(act)
+    for a, b, cc in _CHECK_POINTS:
+        val = float(k(a, b, cc))
+        quad = float(quadrature.expect2(phi, phi, a, b, cc, breaks_f=act.breakpoints,
+                                        breaks_g=act.breakpoints))
+        ref = k.mp(repr(a), repr(b), repr(cc), dps=dps)
+        scale = float(mpmath.sqrt(abs(k.mp(a, a, a, dps=15) * k.mp(b, b, b, dps=15)))) or 1.0
+        rows.append({"q1": a, "q2": b, "c": cc, "value": val, "quadrature": quad,
+                     "reference": mpmath.nstr(ref, 20),
+                     "error": abs(val - float(ref)) / scale,
+                     "quadrature_error": abs(quad - float(ref)) / scale})
+    return rows
+
+
+def _cmd_dual(args):
+    import sympy as sp
+
+    from .dual import dual
+    from .latex import latex, latex_document
+
+    if not 5 <= args.dps <= 200:
+        raise ValueError("--dps must be between 5 and 200")
+    params = dict(args.param)
+    k = dual(args.activation, **params)
+    if args.latex:
+        print(latex(k))
+        return 0
+    if args.document:
+        print(latex_document(k, title=f"Dual kernel of {k.activation.name}"))
+        return 0
+    rows = _verification(k, args.dps) if k.activation.is_symbolic else []
+    worst = max((r["error"] for r in rows), default=0.0)
+    if args.json:
+        print(json.dumps({
+            "activation": k.activation.name, "expression": str(k.activation.expr),
+            "params": {n: str(v) for n, v in k.activation.params.items()},
+            "method": k.method, "dual": str(k.expr), "dual_latex": latex(k.expr),
+            "ntk_factor": None if k.ntk_factor is None else str(k.ntk_factor),
+            "ntk_check": k.ntk_check, "ntk_degenerate": k.ntk_degenerate, "notes": k.notes,
+            "steps": [{"rule": s.rule, "text": s.text,
+                       "lhs": None if s.lhs is None else str(s.lhs),
+                       "rhs": None if s.rhs is None else str(s.rhs)} for s in k.steps],
+            "verification": rows, "max_error": worst,
+        }, indent=2))
+        return 0
+    print(f"activation  phi(x) = {sp.sstr(k.activation.expr)}")
+    print(f"method      {k.method}")
+    print("derivation")
+    for i, step in enumerate(k.steps, 1):
+        print(f"  {i:2d}. [{step.rule}] {step.text}")
+    print(f"dual        E[phi(u) phi(v)] = {sp.sstr(k.expr)}")
+    print(f"ntk factor  E[phi'(u) phi'(v)] = {sp.sstr(k.ntk_factor)}   ({k.ntk_check})")
+    for note in k.notes:
+        print(f"note        {note}")
+    print(f"verification against an mpmath reference at {args.dps} digits "
+          "(errors relative to sqrt(k(q1,q1,q1) k(q2,q2,q2))):")
+    print(f"  {'q1':>8} {'q2':>8} {'c':>8}  {'k (float64)':>22} {'error':>9} {'quad err':>9}")
+    for r in rows:
+        print(f"  {r['q1']:8.3g} {r['q2']:8.3g} {r['c']:8.3g}  {r['value']:22.16g} "
+              f"{r['error']:9.1e} {r['quadrature_error']:9.1e}")
+    verdict = "verified" if worst < 1e-12 else "NOT verified"
+    print(f"{verdict}: max error {worst:.1e} (tolerance 1e-12)")
+    return 0 if worst < 1e-12 else 1
+
+
+def main(argv=None):
+    """Entry point of the ``ntksym`` console script; returns the exit status."""
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(argv)
+        return {"dual": _cmd_dual}[args.command](args)
+    except _CliError as exc:
+        print(f"ntksym: error: {exc}", file=sys.stderr)
+        return 2
+    except (ValueError, TypeError, NotImplementedError) as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"ntksym: error: {msg}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("ntksym: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
