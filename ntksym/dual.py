@@ -64,6 +64,7 @@ class DualKernel:
         self.mean = mean
         self.notes = notes
         self._fn = {}
+        self._means = {}
 
     @property
     def is_closed_form(self):
@@ -93,8 +94,11 @@ class DualKernel:
             return quadrature.expect2(phi, phi, a, b, cc, breaks_f=act.breakpoints,
                                       breaks_g=act.breakpoints)
         fn = self._function(which)
-        degenerate = None if which == "ntk" and self.ntk_degenerate else act
-        return numeric.evaluate_kernel(fn, q1, q2, c, degenerate)
+        if which == "ntk" and self.ntk_degenerate:
+            return numeric.evaluate_kernel(fn, q1, q2, c)
+        if which not in self._means:
+            self._means[which] = self.mean if which == "nngp" else derive_mean(act)
+        return numeric.evaluate_kernel(fn, q1, q2, c, act, mean=self._means[which])
 
     def _function(self, which):
         from . import numeric

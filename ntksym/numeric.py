@@ -120,13 +120,14 @@ def check_covariance(q1, q2, c):
     return q1, q2, c
 
 
-def evaluate_kernel(fn, q1, q2, c, act=None):
+def evaluate_kernel(fn, q1, q2, c, act=None, mean=None):
     """Evaluate a closed-form kernel ``fn(q1, q2, c)`` with the degenerate cases handled.
 
     Entries with q1 == 0 or q2 == 0, where closed forms are 0/0, are computed as
     E[phi(0) phi(v)] = phi(0) E[phi(v)] (phi(0)^2 when both vanish) for the activation ``act``,
-    or are NaN when ``act`` is None (a Dirac delta has no value at 0). Elsewhere c is clipped to
-    [-sqrt(q1 q2), sqrt(q1 q2)] to remove rounding.
+    or are NaN when ``act`` is None (a Dirac delta has no value at 0). E[phi(v)] comes from
+    ``mean``, a SymPy expression in q1, when given, else from quadrature. Elsewhere c is clipped
+    to [-sqrt(q1 q2), sqrt(q1 q2)] to remove rounding.
     """
     from .quadrature import expect1
 
@@ -146,7 +147,14 @@ def evaluate_kernel(fn, q1, q2, c, act=None):
         else:
             phi = activation_function(act)
             at_zero = float(phi(np.zeros(1))[0])
-            out[zero] = at_zero * expect1(phi, q1[zero] + q2[zero], breaks=act.breakpoints)
+            other = q1[zero] + q2[zero]
+            if mean is not None:
+                with np.errstate(all="ignore"):
+                    m = np.broadcast_to(lambdify_numpy(mean, args=(_q1,))(other), other.shape)
+                m = np.where(other == 0, at_zero, m)
+            else:
+                m = expect1(phi, other, breaks=act.breakpoints)
+            out[zero] = at_zero * m
     return out[()] if out.ndim == 0 else out
 
 
