@@ -165,7 +165,8 @@ def _ntk_factor(act, expr, method, notes):
                          "dual, so the NTK factor is not available")
             return None, "Dirac delta in phi'", True
         return GaussianExpectation.of(d, d), "quadrature", False
-    factor = _tidy(sp.diff(expr, c), simplify=True)
+    # a literature form is kept as printed; derived forms are collected and simplified
+    factor = sp.diff(expr, c) if method == "table" else _tidy(sp.diff(expr, c), simplify=True)
     if d.has_dirac:
         notes.append(
             f"phi' = {d.expr} contains a Dirac delta: E[phi'(u) phi'(v)] is infinite on the "
