@@ -8,6 +8,7 @@ from .activations import Activation, activation, ACTIVATIONS
 from .gaussian import GaussianExpectation
 from .dual import DualKernel, dual
 from .latex import latex, latex_document
+from .network import MLP, Kernel, Gram, Layer
 
 __version__ = "0.1.0"
 
@@ -16,4 +17,5 @@ __all__ = [
     "NtksymError", "ActivationParseError", "DivergentMomentsError", "NoClosedFormError",
     "Activation", "activation", "ACTIVATIONS",
     "GaussianExpectation", "DualKernel", "dual", "latex", "latex_document",
+    "MLP", "Kernel", "Gram", "Layer",
 ]

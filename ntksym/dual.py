@@ -112,23 +112,35 @@ class DualKernel:
     # -- high precision ----------------------------------------------------------------------
     def mp(self, q1, q2, c, dps=30, which="nngp"):
         """E[phi(u) phi(v)] (or, with ``which="ntk"``, E[phi' phi']) as an mpmath number
-        correct to about ``dps`` digits. Arguments may be numbers or strings ("0.1")."""
+        correct to about ``dps`` digits. Arguments may be numbers, mpmath numbers or decimal
+        strings ("0.1")."""
         import mpmath
 
         from . import numeric, quadrature
 
+        if which not in ("nngp", "ntk"):
+            raise ValueError(f"which must be 'nngp' or 'ntk', got {which!r}")
         act = self.activation if which == "nngp" else self.activation.derivative()
         expr = self.expr if which == "nngp" else self.ntk_factor
+        if expr is None:
+            raise ValueError(f"the NTK factor of {self.activation.name!r} is unknown")
         with mpmath.workdps(dps + 10):
             a, b, cc = (mpmath.mpf(v) for v in (q1, q2, c))
+            if not all(mpmath.isfinite(v) for v in (a, b, cc)):
+                raise ValueError("q1, q2 and c must be finite")
             if a < 0 or b < 0 or cc * cc > a * b * (1 + mpmath.mpf(10) ** (-dps)):
                 raise ValueError("need q1, q2 >= 0 and c**2 <= q1*q2")
-            closed = isinstance(expr, sp.Expr) and not expr.has(GaussianExpectation)
+            closed = not expr.has(GaussianExpectation)
             if closed and a > 0 and b > 0:
+                key = ("mp", which)
+                if key not in self._fn:
+                    self._fn[key] = numeric.lambdify_mpmath(expr)
                 bound = mpmath.sqrt(a * b)
                 cc = max(-bound, min(bound, cc))
-                val = numeric.lambdify_mpmath(expr)(a, b, cc)
+                val = self._fn[key](a, b, cc)
             else:
+                if which == "ntk" and self.ntk_degenerate:
+                    return mpmath.nan
                 phi = numeric.activation_function_mp(act)
                 val = quadrature.expect2_mp(phi, phi, a, b, cc, breaks_f=act.breakpoints,
                                             breaks_g=act.breakpoints, dps=dps)

@@ -1,0 +1,277 @@
+r"""Fully connected networks: NNGP and NTK recursions, closed forms and Gram matrices.
+
+The layout and conventions are neural-tangents': ``MLP(depth=L, ...)`` is
+``serial(Dense, phi, Dense, phi, ..., Dense)`` with L activations and L + 1 dense layers, and the
+first layer is normalised by the input dimension d. In the ``"ntk"`` parameterization
+
+.. math::
+
+    \Sigma^1(x, x') = w^2 \langle x, x' \rangle / d + b^2, \qquad \Theta^1 = \Sigma^1,
+
+    \Sigma^{l+1} = w^2\, \mathbb{E}[\phi(u)\phi(v)] + b^2, \quad
+    \dot\Sigma^{l+1} = w^2\, \mathbb{E}[\phi'(u)\phi'(v)], \quad
+    \Theta^{l+1} = \Theta^l \dot\Sigma^{l+1} + \Sigma^{l+1},
+
+with (u, v) ~ N(0, Sigma^l restricted to {x, x'}); the outputs are Sigma^{L+1} (NNGP) and
+Theta^{L+1} (NTK). In the ``"standard"`` parameterization the NNGP is the same and the NTK
+depends on the hidden width n: Theta^1 = <x, x'> + 1 and
+Theta^{l+1} = n E[phi phi] + 1 + w^2 E[phi' phi'] Theta^l.
+
+Examples
+========
+
+>>> import ntksym as nk
+>>> net = nk.MLP(depth=1, activation="relu", W_std=1, b_std=0)
+>>> net.kernel().nngp
+-xy*atan2(sqrt(xx*yy - xy**2), xy)/(2*pi) + xy/2 + sqrt(xx*yy - xy**2)/(2*pi)
+"""
+from __future__ import annotations
+
+import numbers
+from collections import namedtuple
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .activations import Activation, activation as _activation
+from .dual import dual
+from .gaussian import GaussianExpectation
+from .symbols import c, q1, q2, xx, xy, yy
+
+__all__ = ["MLP", "Kernel", "Gram", "Layer", "dag_size"]
+
+Kernel = namedtuple("Kernel", ["nngp", "ntk"])
+Kernel.__doc__ = """Output kernels of a network: NNGP Sigma^{L+1} and NTK Theta^{L+1}."""
+
+Gram = namedtuple("Gram", ["nngp", "ntk"])
+Gram.__doc__ = """Gram matrices (numpy float64 arrays, or mpmath matrices with ``dps``)."""
+
+_q = sp.Symbol("q", positive=True)
+
+
+@dataclass(frozen=True)
+class Layer:
+    r"""One step of the recursion, written in the previous layer's kernel values.
+
+    ``index`` is l (1 is the input layer). ``nngp`` is Sigma^l(x, x'), ``nngp_xx`` and
+    ``nngp_yy`` the diagonals Sigma^l(x, x), Sigma^l(x', x'), ``nngp_dot`` is
+    dot-Sigma^l(x, x') (None for l = 1) and ``ntk`` is Theta^l(x, x'). For l > 1 they are
+    expressions in the symbols ``prev`` = (Sigma^{l-1}(x,x), Sigma^{l-1}(x',x'),
+    Sigma^{l-1}(x,x'), Theta^{l-1}(x,x')); for l = 1 in :data:`ntksym.xx`, :data:`ntksym.yy`,
+    :data:`ntksym.xy`.
+    """
+
+    index: int
+    nngp: sp.Expr
+    nngp_xx: sp.Expr
+    nngp_yy: sp.Expr
+    nngp_dot: sp.Expr | None
+    ntk: sp.Expr
+    prev: tuple | None
+
+    def _latex(self, printer):
+        from .latex import latex_layer
+        return latex_layer(self, printer)
+
+
+def dag_size(expr):
+    """Number of distinct subexpressions of ``expr`` (its size as a shared DAG, not as a tree).
+
+    The closed forms of :meth:`MLP.kernel` reference each layer's kernel instead of copying it,
+    so this grows linearly with depth even though the printed tree grows exponentially.
+    """
+    seen = set()
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        if e in seen:
+            continue
+        seen.add(e)
+        stack.extend(e.args)
+    return len(seen)
+
+
+def _layer_symbols(l):
+    """Sigma^l(x,x), Sigma^l(x',x'), Sigma^l(x,x'), Theta^l(x,x') as SymPy symbols."""
+    return (sp.Symbol(f"Sigma{l}_xx", positive=True), sp.Symbol(f"Sigma{l}_yy", positive=True),
+            sp.Symbol(f"Sigma{l}_xy", real=True), sp.Symbol(f"Theta{l}_xy", real=True))
+
+
+def _check_scale(value, name):
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be a number or a SymPy expression, got bool")
+    if isinstance(value, sp.Basic):
+        if not isinstance(value, sp.Expr):
+            raise TypeError(f"{name} must be a number or a SymPy expression, got {value!r}")
+        if value.is_number:
+            if not value.is_real or not value.is_finite or value.is_negative:
+                raise ValueError(f"{name} must be a finite nonnegative real, got {value}")
+            return value
+        if value.is_negative:
+            raise ValueError(f"{name} must be nonnegative, got {value}")
+        return value
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number or a SymPy expression, got "
+                        f"{type(value).__name__}")
+    value = float(value) if not isinstance(value, numbers.Integral) else int(value)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if value < 0:
+        raise ValueError(f"{name} must be nonnegative, got {value}")
+    return sp.Integer(value) if isinstance(value, int) else sp.Rational(repr(value))
+
+
+class MLP:
+    """A fully connected network, as in neural-tangents' ``stax.serial(Dense, phi, ..., Dense)``.
+
+    Args:
+        depth: number of activations L >= 1 (the network has L + 1 dense layers).
+        activation: an :class:`~ntksym.Activation`, a registry name, or an expression string.
+        W_std: weight standard deviation w (a number >= 0 or a SymPy symbol/expression).
+        b_std: bias standard deviation b (a number >= 0 or a SymPy symbol/expression).
+        parameterization: ``"ntk"`` (default) or ``"standard"``.
+        width: hidden width; required for ``"standard"``, where the NTK depends on it.
+
+    Raises:
+        TypeError, ValueError: for invalid arguments, with a message naming the problem.
+    """
+
+    def __init__(self, depth, activation, W_std=1.0, b_std=0.0, parameterization="ntk",
+                 width=None):
+        if isinstance(depth, bool) or not isinstance(depth, numbers.Integral):
+            raise TypeError(f"depth must be an integer >= 1, got {depth!r}")
+        if int(depth) < 1:
+            raise ValueError(f"depth must be >= 1 (the number of activations), got {depth}")
+        if parameterization not in ("ntk", "standard"):
+            raise ValueError(f"unknown parameterization {parameterization!r}; use 'ntk' or "
+                             "'standard'")
+        if width is not None:
+            if isinstance(width, bool) or not isinstance(width, numbers.Integral):
+                raise TypeError(f"width must be a positive integer, got {width!r}")
+            if int(width) < 1:
+                raise ValueError(f"width must be >= 1, got {width}")
+            width = int(width)
+        if parameterization == "standard" and width is None:
+            raise ValueError("the 'standard' parameterization needs the hidden width "
+                             "(width=...), because its NTK depends on it")
+        self.depth = int(depth)
+        self.activation = activation if isinstance(activation, Activation) else \
+            _activation(activation)
+        self.W_std = _check_scale(W_std, "W_std")
+        self.b_std = _check_scale(b_std, "b_std")
+        self.parameterization = parameterization
+        self.width = width
+        self.dual = dual(self.activation)
+
+    def __repr__(self):
+        extra = f", width={self.width}" if self.width is not None else ""
+        return (f"MLP(depth={self.depth}, activation={self.activation.name!r}, "
+                f"W_std={self.W_std}, b_std={self.b_std}, "
+                f"parameterization={self.parameterization!r}{extra})")
+
+    @property
+    def is_symbolic(self):
+        """True when W_std or b_std is a symbolic expression."""
+        return not (self.W_std.is_number and self.b_std.is_number)
+
+    # -- symbolic ----------------------------------------------------------------------------
+    def _templates(self):
+        """Dual and NTK factor at general and at equal arguments (the diagonal, simplified)."""
+        if not hasattr(self, "_tpl"):
+            k = self.dual
+            kd = k.expr.xreplace({q1: _q, q2: _q, c: _q})
+            kd = sp.simplify(kd) if not kd.has(GaussianExpectation) else kd
+            self._tpl = (k.expr, kd, k.ntk_factor)
+        return self._tpl
+
+    def _step(self, s11, s22, s12, theta):
+        """One layer: (Sigma_xx, Sigma_yy, Sigma_xy, dot-Sigma_xy, Theta_xy) from the previous."""
+        k, kd, kdot = self._templates()
+        w2, b2 = self.W_std**2, self.b_std**2
+        with sp.evaluate(False):
+            return self._step_unevaluated(k, kd, kdot, w2, b2, s11, s22, s12, theta)
+
+    def _step_unevaluated(self, k, kd, kdot, w2, b2, s11, s22, s12, theta):
+        # Built without automatic evaluation: SymPy would otherwise distribute numeric factors
+        # over sums (2*(a + b) -> 2*a + 2*b), copying every shared subexpression, so the size
+        # of the closed form would grow exponentially with depth instead of linearly.
+        n11 = w2 * kd.xreplace({_q: s11}) + b2
+        n22 = w2 * kd.xreplace({_q: s22}) + b2
+        n12 = w2 * k.xreplace({q1: s11, q2: s22, c: s12}) + b2
+        if kdot is None:
+            return n11, n22, n12, None, None
+        dot = w2 * kdot.xreplace({q1: s11, q2: s22, c: s12})
+        if self.parameterization == "ntk":
+            t = theta * dot + n12
+        else:
+            t = self.width * k.xreplace({q1: s11, q2: s22, c: s12}) + 1 + dot * theta
+        return n11, n22, n12, dot, t
+
+    def _first(self):
+        w2, b2 = self.W_std**2, self.b_std**2
+        s11, s22, s12 = w2 * xx + b2, w2 * yy + b2, w2 * xy + b2
+        if self.parameterization == "ntk":
+            theta = s12
+        else:
+            # Theta^1 = <x, x'> + 1 (no 1/d); in the documented symbols <x, x'> = d * xy.
+            theta = sp.Symbol("d", positive=True) * xy + 1
+        return s11, s22, s12, theta
+
+    def recursion(self):
+        """The layers l = 1..L+1 as :class:`Layer` objects (each in the previous layer's terms).
+
+        Examples
+        ========
+
+        >>> import ntksym as nk
+        >>> layers = nk.MLP(depth=1, activation="erf").recursion()
+        >>> layers[0].nngp
+        xy
+        >>> layers[1].nngp_dot
+        4/(pi*sqrt(-4*Sigma1_xy**2 + 4*Sigma1_xx*Sigma1_yy + 2*Sigma1_xx + 2*Sigma1_yy + 1))
+        """
+        s11, s22, s12, theta = self._first()
+        layers = [Layer(1, s12, s11, s22, None, theta, None)]
+        for l in range(2, self.depth + 2):
+            prev = _layer_symbols(l - 1)
+            n11, n22, n12, dot, t = self._step(*prev)
+            layers.append(Layer(l, n12, n11, n22, dot, t, prev))
+        return layers
+
+    def kernel(self):
+        """The closed-form output kernels Kernel(nngp, ntk) in nk.xx, nk.yy, nk.xy.
+
+        xx = |x|^2/d, yy = |x'|^2/d and xy = <x, x'>/d. In the standard parameterization the NTK
+        also contains the input dimension as the symbol ``d``. The expressions share their
+        subexpressions (each layer's kernel is built once and referenced, and the expressions are
+        left unevaluated so that SymPy does not copy them), so their size as a DAG
+        (:func:`dag_size`) grows linearly with depth; their printed form grows exponentially,
+        so print deep networks through :meth:`recursion`. For activations without a closed
+        form the result holds unevaluated GaussianExpectations.
+        """
+        if not hasattr(self, "_kernel"):
+            s11, s22, s12, theta = self._first()
+            for _ in range(self.depth):
+                s11, s22, s12, _dot, theta = self._step(s11, s22, s12, theta)
+            self._kernel = Kernel(s12, theta)
+        return self._kernel
+
+    # -- numeric -----------------------------------------------------------------------------
+    def gram(self, X1, X2=None, dps=None):
+        """Gram(nngp, ntk) on the rows of X1 (and X2).
+
+        Args:
+            X1: array_like of shape (n1, d).
+            X2: array_like of shape (n2, d), or None for X1 against itself (then the result is
+                exactly symmetric).
+            dps: None for float64 numpy arrays; an integer for mpmath matrices correct to about
+                ``dps`` significant digits.
+        """
+        if self.is_symbolic:
+            raise ValueError("gram() needs numeric W_std and b_std; substitute values for the "
+                             "symbols first (e.g. MLP(..., W_std=1.5))")
+        if dps is not None:
+            from .gram_mp import gram_mp
+            return Gram(*gram_mp(self, X1, X2, dps))
+        from .gram import gram_float64
+        return Gram(*gram_float64(self, X1, X2))
