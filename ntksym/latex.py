@@ -84,13 +84,52 @@ def latex_dual(k, printer=None):
     return "\n".join(lines)
 
 
+def _layer_names(l):
+    return (r"\Sigma^{%d}(x,x)" % l, r"\Sigma^{%d}(x',x')" % l, r"\Sigma^{%d}(x,x')" % l,
+            r"\Theta^{%d}(x,x')" % l)
+
+
+def latex_layer(layer, printer=None):
+    """The equations of one layer of the recursion."""
+    p = printer or _Printer()
+    if layer.prev is not None:
+        p = _Printer({"symbol_names": {s: n for s, n in zip(layer.prev,
+                                                              _layer_names(layer.index - 1))}})
+    l = layer.index
+    rows = [r"\Sigma^{%d}(x,x') &= %s" % (l, p.doprint(layer.nngp)),
+            r"\Sigma^{%d}(x,x) &= %s" % (l, p.doprint(layer.nngp_xx))]
+    if layer.nngp_dot is not None:
+        rows.append(r"\dot\Sigma^{%d}(x,x') &= %s" % (l, p.doprint(layer.nngp_dot)))
+    if layer.ntk is not None:
+        rows.append(r"\Theta^{%d}(x,x') &= %s" % (l, p.doprint(layer.ntk)))
+    return " \\\\\n".join(rows)
+
+
+def latex_network(net, printer=None):
+    """The NNGP/NTK recursion of an MLP, layer by layer, as an ``align*`` environment."""
+    p = printer or _Printer()
+    head = (r"\intertext{Network: depth $L = %d$ (%s activations $%s$), "
+            r"$\sigma_w = %s$, $\sigma_b = %s$, %s parameterization%s. With "
+            r"$xx = |x|^2/d$, $yy = |x'|^2/d$, $xy = \langle x, x'\rangle/d$:}"
+            % (net.depth, net.depth, latex_activation(net.activation, p), p.doprint(net.W_std),
+               p.doprint(net.b_std), _text(net.parameterization),
+               "" if net.width is None else ", width $%d$" % net.width))
+    body = [latex_layer(layer) for layer in net.recursion()]
+    return "\n".join([r"\begin{align*}", head, " \\\\\n".join(body), r"\end{align*}"])
+
+
 def latex(obj, **settings):
     """LaTeX for an ntksym object (Activation, DualKernel, GaussianExpectation) or SymPy expr."""
     from .activations import Activation
     from .dual import DualKernel
     from .gaussian import GaussianExpectation
+    from .network import MLP, Layer
 
     p = _Printer(settings)
+    if isinstance(obj, MLP):
+        return latex_network(obj, p)
+    if isinstance(obj, Layer):
+        return latex_layer(obj, p)
     if isinstance(obj, Activation):
         return latex_activation(obj, p)
     if isinstance(obj, DualKernel):

@@ -184,17 +184,19 @@ class MLP:
             self._tpl = (k.expr, kd, k.ntk_factor)
         return self._tpl
 
-    def _step(self, s11, s22, s12, theta):
-        """One layer: (Sigma_xx, Sigma_yy, Sigma_xy, dot-Sigma_xy, Theta_xy) from the previous."""
+    def _step(self, s11, s22, s12, theta, evaluate=True):
+        """One layer: (Sigma_xx, Sigma_yy, Sigma_xy, dot-Sigma_xy, Theta_xy) from the previous.
+
+        With ``evaluate=False`` the expressions are built without SymPy's automatic evaluation,
+        which would distribute numeric factors over sums (2*(a + b) -> 2*a + 2*b) and so copy
+        every shared subexpression: the closed form would grow exponentially with depth.
+        """
         k, kd, kdot = self._templates()
         w2, b2 = self.W_std**2, self.b_std**2
-        with sp.evaluate(False):
-            return self._step_unevaluated(k, kd, kdot, w2, b2, s11, s22, s12, theta)
+        with sp.evaluate(evaluate):
+            return self._step_terms(k, kd, kdot, w2, b2, s11, s22, s12, theta)
 
-    def _step_unevaluated(self, k, kd, kdot, w2, b2, s11, s22, s12, theta):
-        # Built without automatic evaluation: SymPy would otherwise distribute numeric factors
-        # over sums (2*(a + b) -> 2*a + 2*b), copying every shared subexpression, so the size
-        # of the closed form would grow exponentially with depth instead of linearly.
+    def _step_terms(self, k, kd, kdot, w2, b2, s11, s22, s12, theta):
         n11 = w2 * kd.xreplace({_q: s11}) + b2
         n22 = w2 * kd.xreplace({_q: s22}) + b2
         n12 = w2 * k.xreplace({q1: s11, q2: s22, c: s12}) + b2
@@ -252,9 +254,13 @@ class MLP:
         if not hasattr(self, "_kernel"):
             s11, s22, s12, theta = self._first()
             for _ in range(self.depth):
-                s11, s22, s12, _dot, theta = self._step(s11, s22, s12, theta)
+                s11, s22, s12, _dot, theta = self._step(s11, s22, s12, theta, evaluate=False)
             self._kernel = Kernel(s12, theta)
         return self._kernel
+
+    def _latex(self, printer):
+        from .latex import latex_network
+        return latex_network(self, printer)
 
     # -- numeric -----------------------------------------------------------------------------
     def gram(self, X1, X2=None, dps=None):
