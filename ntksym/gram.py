@@ -1,15 +1,55 @@
-"""float64 Gram matrices of a network's NNGP and NTK (numeric layer).
+r"""float64 Gram matrices of a network's NNGP and NTK (numeric layer).
 
-This is the plain reference implementation: one vectorised numpy pass per layer over the full
-matrix, using the activation's dual kernel functions.
+Every entry (i, j) of the Gram matrices runs its own recursion through the layers, which depends
+only on its own previous values and on the diagonals Sigma^l(x_i, x_i); the diagonals are computed
+once as chains. The recursion is fused over all layers per entry (numba, when installed) or per
+tile of entries (numpy), only the upper triangle is computed when ``X2`` is None and it is then
+mirrored, so the result is exactly symmetric, and the peak memory is the two outputs plus
+O(n * tile).
+
+Paths, chosen from the *structure* of the activation, never from its name:
+
+``abrelu``
+    phi piecewise linear with phi(0) = 0, i.e. a*min(x, 0) + b*max(x, 0) (ReLU, leaky ReLU,
+    |x|, identity). Written as phi = ao*x + ae*|x| with ao = (a + b)/2, ae = (b - a)/2, the dual is
+    r*F(t) with r = sqrt(q1 q2), t the angle of the pair and
+    F(t) = ao^2 cos t + ae^2 (2/pi)(sin t + (pi/2 - t) cos t). The recursion propagates the
+    angle t itself, never c/sqrt(q1 q2): the next angle is atan2(sqrt(D'), c') with
+    D' = q1' q2' - c'^2 = w^4 r^2 (m - F)(m + F) + w^2 b^2 (m (sqrt q1 - sqrt q2)^2 + 2 r (m - F)),
+    m = ao^2 + ae^2, and m - F, m + F are evaluated with cancellation-free formulas (series of
+    sin t - t cos t for small t). Identical inputs keep t = 0 exactly, at any depth.
+``erf``
+    phi = S erf(B x) (recognised from the SymPy expression). The kernel is smooth in c, so the
+    covariance is propagated, with E = 1 + 2B^2(q1 + q2) + 4B^4 (q1 q2 - c^2) formed as a sum of
+    nonnegative terms; k = S^2 (2/pi) atan2(2 B^2 c, sqrt E), E[phi' phi'] = S^2 4B^2/(pi sqrt E).
+``generic``
+    any other activation: the dual's own float64 functions ``net.dual`` and ``net.dual.ntk``
+    (closed forms, or batched quadrature for activations without one), tile by tile.
+
+The first-layer angle of nearly parallel (or antiparallel) input pairs is computed by Kahan's
+formula 2 atan2(|b u - a v|, |b u + a v|) on the augmented inputs (w x / sqrt(d), b), a = |u|,
+b = |v|, so duplicates are exactly degenerate and near-duplicates keep their small angle.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
+import sympy as sp
 
 from .numeric import check_covariance  # noqa: F401  (re-exported for the engine)
 
-__all__ = ["check_inputs", "gram_float64"]
+__all__ = ["check_inputs", "gram_float64", "recognise", "HAVE_NUMBA"]
+
+try:  # optional fast path
+    from . import gram_numba as _nb
+    HAVE_NUMBA = True
+except Exception:  # pragma: no cover - numba missing or broken
+    _nb = None
+    HAVE_NUMBA = False
+
+TILE = 256          # numpy tile edge (entries per tile: TILE**2)
+_FLAG = 0.94        # c^2 > _FLAG q1 q2 (|cos| > 0.97): first angle by Kahan's formula
 
 
 def check_inputs(X1, X2=None):
@@ -52,47 +92,279 @@ def check_inputs(X1, X2=None):
     return out[0], out[1]
 
 
-def gram_float64(net, X1, X2=None):
-    """(nngp, ntk) float64 Gram matrices of ``net`` on X1 x X2 (X2 None: X1 x X1, symmetric)."""
+# --------------------------------------------------------------------------------------------
+# structural recognition of fast paths
+# --------------------------------------------------------------------------------------------
+
+def recognise(act):
+    """``("abrelu", (ao2, ae2))``, ``("erf", (S2, B2))`` or ``("generic", None)``.
+
+    Decided from the activation's structure (its piecewise-polynomial form or its SymPy
+    expression), never from its name.
+    """
+    if not getattr(act, "is_symbolic", False):
+        return "generic", None
+    pwp = act.piecewise_polynomial
+    if pwp is not None and pwp.degree <= 1 and pwp.at_zero == 0:
+        minus = tuple(pwp.minus) + (0,) * (2 - len(pwp.minus))
+        plus = tuple(pwp.plus) + (0,) * (2 - len(pwp.plus))
+        if minus[0] == 0 and plus[0] == 0:
+            a, b = float(minus[1]), float(plus[1])
+            return "abrelu", (((a + b) / 2) ** 2, ((b - a) / 2) ** 2)
+    expr = act.expr
+    coeff, rest = expr.as_coeff_Mul()
+    if isinstance(rest, sp.erf) and coeff.is_number:
+        (arg,) = rest.args
+        syms = arg.free_symbols
+        if len(syms) == 1:
+            (x,) = syms
+            B = sp.simplify(arg / x)
+            if B.is_number and B.is_real and B != 0 and not B.has(x):
+                return "erf", (float(coeff) ** 2, float(B) ** 2)
+    return "generic", None
+
+
+# --------------------------------------------------------------------------------------------
+# shared math (numpy versions; the numba module mirrors them)
+# --------------------------------------------------------------------------------------------
+
+_H = np.array([(-1.0) ** (k + 1) * 2 * k / math.factorial(2 * k + 1) for k in range(1, 12)])
+
+
+def _h(t, s, co):
+    """sin t - t cos t, cancellation-free (series below t = 1)."""
+    t2 = t * t
+    p = np.full_like(t, _H[10])
+    for k in range(9, -1, -1):
+        p = p * t2 + _H[k]
+    return np.where(t < 1.0, t * t2 * p, s - t * co)
+
+
+def _one_minus_cos(s, co):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(co >= 0.0, s * s / (1.0 + co), 1.0 - co)
+
+
+def _one_plus_cos(s, co):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(co <= 0.0, s * s / (1.0 - co), 1.0 + co)
+
+
+def _abrelu_terms(t, s, co, ao2, ae2):
+    g = (2.0 / math.pi) * (s + (math.pi / 2 - t) * co)
+    low = t <= math.pi / 2
+    tt = np.where(low, t, math.pi - t)
+    cc = np.where(low, co, -co)
+    omg = _one_minus_cos(s, cc) - (2.0 / math.pi) * _h(tt, s, cc)
+    F = ao2 * co + ae2 * g
+    mmF = ao2 * _one_minus_cos(s, co) + ae2 * omg
+    mpF = ao2 * _one_plus_cos(s, co) + ae2 * (1.0 + g)
+    return F, mmF, mpF
+
+
+def _root_prod(a, b):
+    p = a * b
+    with np.errstate(over="ignore"):
+        return np.where(p <= 1e300, np.sqrt(p), np.sqrt(a) * np.sqrt(b))
+
+
+def _kahan_angle(U1, U2, nu1, nu2):
+    """Angles between paired rows of U1 and U2 (norms nu1, nu2), Kahan's formula."""
+    x = nu2[:, None] * U1
+    y = nu1[:, None] * U2
+    dm = np.sqrt(np.sum((x - y) ** 2, axis=1))
+    dp = np.sqrt(np.sum((x + y) ** 2, axis=1))
+    return 2.0 * np.arctan2(dm, dp)
+
+
+def _first_angle(g, i, j, Q1, Q2, U1, U2, N1, N2, w2, b2, d):
+    """Layer-1 covariance, angle, sin and cos for index arrays i, j (broadcast shapes)."""
+    c = np.array(w2 * g / d + b2)
+    q1, q2 = np.broadcast_arrays(Q1[0][i], Q2[0][j])
+    r = _root_prod(q1, q2)
+    D = q1 * q2 - c * c
+    sD = np.sqrt(np.maximum(D, 0.0))
+    t = np.arctan2(sD, c)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = np.where(r > 0, sD / r, 0.0)
+        co = np.where(r > 0, c / r, 1.0)
+    t = np.where(r > 0, t, 0.0)
+    flag = (c * c > _FLAG * q1 * q2) & (r > 0)
+    if np.any(flag):
+        ii, jj = np.broadcast_to(i, c.shape)[flag], np.broadcast_to(j, c.shape)[flag]
+        tk = _kahan_angle(U1[ii], U2[jj], N1[ii], N2[jj])
+        t[flag] = tk
+        c[flag] = r[flag] * np.cos(tk)
+        s[flag] = np.sin(tk)
+        co[flag] = np.cos(tk)
+    return c, t, s, co
+
+
+# --------------------------------------------------------------------------------------------
+# diagonal chains
+# --------------------------------------------------------------------------------------------
+
+def _chain(kind, params, net, q, w2, b2):
+    """Sigma^l(x, x) for l = 1..L+1 (rows) from Sigma^1 = q."""
+    L = net.depth
+    Q = np.empty((L + 1, q.size))
+    Q[0] = q
+    for l in range(L):
+        q = Q[l]
+        if kind == "abrelu":
+            ao2, ae2 = params
+            z = np.zeros_like(q)
+            F, _, _ = _abrelu_terms(z, z, np.ones_like(q), ao2, ae2)
+            Q[l + 1] = w2 * (_root_prod(q, q) * F) + b2
+        elif kind == "erf":
+            S2, B2 = params
+            sE = np.sqrt(1.0 + 2.0 * B2 * (q + q))
+            Q[l + 1] = w2 * ((S2 * 2.0 / math.pi) * np.arctan2(2.0 * B2 * q, sE)) + b2
+        else:
+            Q[l + 1] = w2 * np.asarray(net.dual(q, q, q), dtype=float) + b2
+    return Q
+
+
+# --------------------------------------------------------------------------------------------
+# numpy tiles
+# --------------------------------------------------------------------------------------------
+
+def _tile_numpy(kind, params, net, g, i, j, Q1, Q2, U1, U2, N1, N2, w2, b2, d, kz):
+    """NNGP and NTK of one tile (row indices i[:, None], column indices j[None, :])."""
+    L = net.depth
+    std = net.parameterization == "standard"
+    width = float(net.width) if std else 0.0
+    c, t, s, co = _first_angle(g, i, j, Q1, Q2, U1, U2, N1, N2, w2, b2, d)
+    th = g + 1.0 if std else c.copy()
+    if kind == "erf":
+        S2, B2 = params
+        rr = _root_prod(Q1[0][i], Q2[0][j])
+        D = (rr * s) ** 2
+    for l in range(L):
+        q1, q2 = Q1[l][i], Q2[l][j]
+        if kind == "abrelu":
+            ao2, ae2 = params
+            r = _root_prod(q1, q2)
+            F, mmF, mpF = _abrelu_terms(t, s, co, ao2, ae2)
+            k12 = r * F
+            kd = (ao2 + ae2) - (2.0 * ae2 / math.pi) * t
+            z1, z2 = q1 == 0.0, q2 == 0.0
+            if np.any(z1) or np.any(z2):
+                kd = np.where(z1 | z2, np.where(z1 & z2, kz[1], kz[0]), kd)
+        elif kind == "erf":
+            E = 1.0 + 2.0 * B2 * (q1 + q2) + 4.0 * B2 * B2 * np.maximum(D, 0.0)
+            sE = np.sqrt(E)
+            k12 = (S2 * 2.0 / math.pi) * np.arctan2(2.0 * B2 * c, sE)
+            kd = (S2 * 4.0 * B2 / math.pi) / sE
+        else:
+            qa, qb = np.broadcast_arrays(q1, q2)
+            k12 = np.asarray(net.dual(qa, qb, c), dtype=float)
+            kd = np.asarray(net.dual.ntk(qa, qb, c), dtype=float)
+        c = w2 * k12 + b2
+        th = width * k12 + 1.0 + (w2 * kd) * th if std else th * (w2 * kd) + c
+        if l + 1 < L:
+            p1, p2 = Q1[l + 1][i], Q2[l + 1][j]
+            if kind == "abrelu":
+                m = ao2 + ae2
+                sq = np.sqrt(q1) + np.sqrt(q2)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    dq = np.where(sq > 0, (q1 - q2) / sq, 0.0)
+                D = (w2 * w2) * r * r * mmF * mpF + w2 * b2 * (m * dq * dq + 2.0 * r * mmF)
+                rn = _root_prod(p1, p2)
+                sD = np.sqrt(np.maximum(D, 0.0))
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    t = np.where(rn > 0, np.arctan2(sD, c), 0.0)
+                    s = np.where(rn > 0, sD / rn, 0.0)
+                    co = np.where(rn > 0, c / rn, 1.0)
+            elif kind == "erf":
+                D = p1 * p2 - c * c
+            else:
+                # c must stay a covariance of the chain's variances (rounding only)
+                bound = _root_prod(p1, p2)
+                c = np.clip(c, -bound, bound)
+    return c, th
+
+
+def _run_numpy(kind, params, net, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, kz, sym):
+    n1, n2 = G.shape
+    for a in range(0, n1, TILE):
+        i = np.arange(a, min(a + TILE, n1))
+        for b in range(a if sym else 0, n2, TILE):
+            j = np.arange(b, min(b + TILE, n2))
+            g = G[a:a + len(i), b:b + len(j)]
+            c, th = _tile_numpy(kind, params, net, g, i[:, None], j[None, :], Q1, Q2, U1, U2,
+                                N1, N2, w2, b2, d, kz)
+            G[a:a + len(i), b:b + len(j)] = c
+            T[a:a + len(i), b:b + len(j)] = th
+    if sym:
+        _mirror_numpy(G)
+        _mirror_numpy(T)
+
+
+def _mirror_numpy(A):
+    n = A.shape[0]
+    for a in range(0, n, TILE):
+        blk = A[a:a + TILE, a:a + TILE]
+        iu = np.triu_indices(blk.shape[0], 1)
+        blk[(iu[1], iu[0])] = blk[iu]
+        for b in range(a + TILE, n, TILE):
+            A[b:b + TILE, a:a + TILE] = A[a:a + TILE, b:b + TILE].T
+
+
+# --------------------------------------------------------------------------------------------
+# entry point
+# --------------------------------------------------------------------------------------------
+
+def gram_float64(net, X1, X2=None, backend=None):
+    """(nngp, ntk) float64 Gram matrices of ``net`` on X1 x X2 (X2 None: X1 x X1, symmetric).
+
+    ``backend`` is None (numba when installed, else numpy), ``"numba"`` or ``"numpy"``; the
+    generic path always runs on numpy.
+    """
     X1, X2 = check_inputs(X1, X2)
     sym = X2 is None
-    if sym:
-        X2 = X1
+    Xb = X1 if sym else X2
     d = X1.shape[1]
     w2, b2 = float(net.W_std) ** 2, float(net.b_std) ** 2
-    k = net.dual
-    G = X1 @ X2.T
-    n1 = np.einsum("ij,ij->i", X1, X1)
-    n2 = n1 if sym else np.einsum("ij,ij->i", X2, X2)
-    s12 = w2 * G / d + b2
-    s11 = w2 * n1 / d + b2
-    s22 = w2 * n2 / d + b2
+    std = net.parameterization == "standard"
+    kind, params = recognise(net.activation)
+    if backend not in (None, "numba", "numpy"):
+        raise ValueError(f"unknown backend {backend!r}")
+    use_nb = HAVE_NUMBA and kind != "generic" and backend != "numpy"
+    if backend == "numba" and not (HAVE_NUMBA and kind != "generic"):
+        raise ValueError("the numba backend needs numba and a fast-path activation")
+
+    n1sq = np.einsum("ij,ij->i", X1, X1)
+    n2sq = n1sq if sym else np.einsum("ij,ij->i", Xb, Xb)
+    sc = math.sqrt(w2 / d)
+    bb = math.sqrt(b2)
+    U1 = np.hstack([X1 * sc, np.full((X1.shape[0], 1), bb)])
+    U2 = U1 if sym else np.hstack([Xb * sc, np.full((Xb.shape[0], 1), bb)])
+    N1 = np.sqrt(np.einsum("ij,ij->i", U1, U1))
+    N2 = N1 if sym else np.sqrt(np.einsum("ij,ij->i", U2, U2))
+    Q1 = _chain(kind, params, net, w2 * n1sq / d + b2, w2, b2)
+    Q2 = Q1 if sym else _chain(kind, params, net, w2 * n2sq / d + b2, w2, b2)
+
+    # G holds <x, x'> and is overwritten in place by the NNGP: no extra n x n buffer
+    G = np.empty((X1.shape[0], Xb.shape[0]))
+    np.matmul(X1, Xb.T, out=G)
     if sym:
-        s12 = _symmetrize(s12)
-        np.fill_diagonal(s12, s11)
-    theta = s12.copy() if net.parameterization == "ntk" else G + 1.0
-    for _ in range(net.depth):
-        a, b = s11[:, None], s22[None, :]
-        kab = k(a, b, s12)
-        new12 = w2 * kab + b2
-        dot = w2 * k.ntk(a, b, s12)
-        if net.parameterization == "ntk":
-            theta = theta * dot + new12
+        np.fill_diagonal(G, n1sq)
+    T = np.empty_like(G)
+    kz = (0.0, 0.0)
+    if kind == "abrelu":
+        kz = (float(net.dual.ntk(0.0, 1.0, 0.0)), float(net.dual.ntk(0.0, 0.0, 0.0)))
+    width = float(net.width) if std else 0.0
+    if use_nb:
+        if kind == "abrelu":
+            _nb.abrelu_kernel(G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, float(d), params[0],
+                              params[1], kz[0], kz[1], std, width, sym, _FLAG)
         else:
-            theta = net.width * kab + 1.0 + dot * theta
-        s11_new = w2 * k(s11, s11, s11) + b2
-        s22 = s11_new if sym else w2 * k(s22, s22, s22) + b2
-        s11 = s11_new
-        s12 = new12
+            _nb.erf_kernel(G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, float(d), params[0],
+                           params[1], std, width, sym, _FLAG)
         if sym:
-            s12 = _symmetrize(s12)
-            theta = _symmetrize(theta)
-            np.fill_diagonal(s12, s11)
-    return s12, theta
-
-
-def _symmetrize(A):
-    """Copy the upper triangle onto the lower one so that A is exactly symmetric."""
-    iu = np.triu_indices(A.shape[0], 1)
-    A[(iu[1], iu[0])] = A[iu]
-    return A
+            _nb.mirror(G)
+            _nb.mirror(T)
+    else:
+        _run_numpy(kind, params, net, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, kz, sym)
+    return G, T
