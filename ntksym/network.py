@@ -197,16 +197,22 @@ class MLP:
             return self._step_terms(k, kd, kdot, w2, b2, s11, s22, s12, theta)
 
     def _step_terms(self, k, kd, kdot, w2, b2, s11, s22, s12, theta):
-        n11 = w2 * kd.xreplace({_q: s11}) + b2
-        n22 = w2 * kd.xreplace({_q: s22}) + b2
-        n12 = w2 * k.xreplace({q1: s11, q2: s22, c: s12}) + b2
+        def affine(e):  # w^2 e + b^2, without the trivial 1* and +0 of unevaluated SymPy
+            e = e if w2 == 1 else w2 * e
+            return e if b2 == 0 else e + b2
+
+        k12 = k.xreplace({q1: s11, q2: s22, c: s12})
+        n11 = affine(kd.xreplace({_q: s11}))
+        n22 = affine(kd.xreplace({_q: s22}))
+        n12 = affine(k12)
         if kdot is None:
             return n11, n22, n12, None, None
-        dot = w2 * kdot.xreplace({q1: s11, q2: s22, c: s12})
+        dot = kdot.xreplace({q1: s11, q2: s22, c: s12})
+        dot = dot if w2 == 1 else w2 * dot
         if self.parameterization == "ntk":
             t = theta * dot + n12
         else:
-            t = self.width * k.xreplace({q1: s11, q2: s22, c: s12}) + 1 + dot * theta
+            t = self.width * k12 + 1 + dot * theta
         return n11, n22, n12, dot, t
 
     def _first(self):
@@ -230,7 +236,7 @@ class MLP:
         >>> layers[0].nngp
         xy
         >>> layers[1].nngp_dot
-        4/(pi*sqrt(-4*Sigma1_xy**2 + 4*Sigma1_xx*Sigma1_yy + 2*Sigma1_xx + 2*Sigma1_yy + 1))
+        4/(pi*sqrt(4*Sigma1_xx*Sigma1_yy + 2*Sigma1_xx - 4*Sigma1_xy**2 + 2*Sigma1_yy + 1))
         """
         s11, s22, s12, theta = self._first()
         layers = [Layer(1, s12, s11, s22, None, theta, None)]
