@@ -363,11 +363,11 @@ class Activation:
         if not isinstance(other, Activation):
             return NotImplemented
         if self.is_symbolic and other.is_symbolic:
-            return self.expr == other.expr
+            return self.expr == other.expr and self.dual_table is other.dual_table
         return self is other
 
     def __hash__(self):
-        return hash(self.expr) if self.is_symbolic else id(self)
+        return hash((self.expr, self.dual_table)) if self.is_symbolic else id(self)
 
     def __repr__(self):
         if self.params:
