@@ -235,6 +235,9 @@ class Activation:
         self.expr = expr
         self.name = name if name is not None else str(expr)
         self.params = dict(params or {})
+        if dual_table is None:
+            # the same expression as a registry entry with a literature form gets that form
+            dual_table = _tables_by_expression().get(expr)
         self.dual_table = dual_table
         self.func = None
         self.dfunc = None
@@ -526,6 +529,18 @@ def _hermite(n):
            coeffs=(0, 1))
 def _polynomial(coeffs):
     return sum((co * x**k for k, co in enumerate(coeffs)), sp.Integer(0))
+
+
+_TABLES: dict = {}
+
+
+def _tables_by_expression():
+    """{expression: literature dual} for the parameterless registry entries that carry one."""
+    if not _TABLES:
+        for fam in ACTIVATIONS.values():
+            if fam.dual_table is not None and not fam.defaults:
+                _TABLES[fam.build()] = fam.dual_table
+    return _TABLES
 
 
 _ORDERS = {"n"}
