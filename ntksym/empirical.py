@@ -249,7 +249,7 @@ class EmpiricalNetwork:
         """
         X1, X2 = self._inputs(X1, X2)
         phi, _ = _functions(self.net, False)
-        alphas, beta, sw, sb = self._scales()
+        _, _, sw, sb = self._scales()
         A = X1 if X2 is None else np.vstack([X1, X2])
         for k, (W, b) in enumerate(self.params[:-1]):
             h = A @ W
@@ -257,8 +257,9 @@ class EmpiricalNetwork:
             h += sb * b
             A = phi(h)
         K = _gram(A, None if X2 is None else X1.shape[0])
-        K *= alphas[-1]
-        K += beta
+        # the read-out weights have variance W_std^2 / width in both parameterizations
+        K *= float(self.net.W_std) ** 2 / self.width
+        K += float(self.net.b_std) ** 2
         return K
 
     def ntk(self, X1, X2=None):

@@ -124,9 +124,11 @@ def test_empirical_ntk_function_matches_network():
     np.testing.assert_allclose(K, J @ J.T, rtol=1e-10, atol=1e-12)
 
 
-def test_nngp_is_readout_expectation():
-    """E over the read-out layer of f f' equals alpha A A^T + b^2: check by brute force."""
-    net = nk.MLP(depth=2, activation="erf", W_std=1.3, b_std=0.4)
+@pytest.mark.parametrize("parameterization", ["ntk", "standard"])
+def test_nngp_is_readout_expectation(parameterization):
+    """E over the read-out layer of f f' equals (w^2/n) A A^T + b^2: check by brute force."""
+    net = nk.MLP(depth=2, activation="erf", W_std=1.3, b_std=0.4,
+                 parameterization=parameterization, width=6)
     f = empirical_network(net, width=6, seed=2, input_dim=3)
     params = f.params
     hs = [_forward_one(net, params, x) for x in X5]
@@ -251,6 +253,9 @@ def test_standard_parameterization_converges_to_width_dependent_ntk():
         ref = nk.MLP(**std, width=width).gram(X).ntk
         K = empirical_ntk(nk.MLP(**std, width=width), X, seed=1, draws=4).mean
         assert _rel(K, ref) < 5 / np.sqrt(4 * width)
+        # the NNGP does not depend on the parameterization
+        N = empirical_nngp(nk.MLP(**std, width=width), X, seed=1, draws=4).mean
+        assert _rel(N, nk.MLP(**std, width=width).gram(X).nngp) < 5 / np.sqrt(4 * width)
     # the "ntk"-parameterization limit is a different kernel: the comparison can fail
     wrong = nk.MLP(depth=2, activation="erf", W_std=1.3, b_std=0.2).gram(X).ntk
     assert _rel(K, wrong) > 0.5
