@@ -238,8 +238,9 @@ def test_not_real(spec):
 
 _BUG_POLE = ("BUG: activations that are infinite at a point the moment check does not sample "
              "are accepted: nk.activation('1/x') gives no error (expected ValueError: not finite "
-             "at x = 0, E[phi(u)^2] = oo) and nk.dual('1/x')(1, 1, 1) returns 222.67; "
-             "nk.dual('log(x**2)')(1, 1, 1) returns 6.3511, but E[log(z^2)^2] = pi^2/2 + "
+             "at x = 0, E[phi(u)^2] = oo) and nk.dual('1/x')(1, 1, 1) returns a finite number "
+             "(222.7 or 238.6, depending on the quadrature); nk.dual('log(x**2)')(1, 1, 1) "
+             "returns 6.35-6.36, but E[log(z^2)^2] = pi^2/2 + "
              "(gamma + log 2)^2 = 6.5487")
 
 

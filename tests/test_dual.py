@@ -407,16 +407,15 @@ class TestErfHalf(ErfCase):
 
 
 _BUG_ERF2 = ("BUG: nk.dual('erf', b=2) (and b=3) falls back to method 'numeric': the Price "
-             "strategy derives the correct E[phi' phi'] = 16/(pi sqrt((1+8q1)(1+8q2) - 64c^2)), "
-             "but its verification rejects it because quadrature.expect2 of "
-             "exp(-4x^2) x exp(-4x^2) is only accurate to 3.7e-10 at the verification point "
-             "(2, 0.5, 1.0) (expect1(exp(-4x^2), q=100) is off by 1e-11 relative)")
+             "strategy derives the correct E[phi' phi'] = 16/(pi sqrt((1+8q1)(1+8q2) - 64c^2)) "
+             "by completing the square, but the verification rejects it because "
+             "quadrature.expect2 of exp(-4x^2) x exp(-4x^2) is off by 1e-10..1e-9 relative at "
+             "the verification points (rtol 1e-10)")
 
-
-_BUG_ERF2_VALUES = ("BUG: the float64 quadrature kernel of erf(2x) is off by up to 2.4e-10 "
-                    "relative: nk.dual('erf', b=2)(2.0, 2.0, 2.0) = 0.7805564131977751, but "
-                    "E[erf(2u)^2] = (2/pi) asin(16/17) = 0.7805564133817493 (quadrature.expect2 "
-                    "does not resolve erf(b x) for large b sqrt(q))")
+_BUG_ERF2_VALUES = ("BUG: the float64 quadrature kernel of erf(2x) is off by 1e-11..1e-10 "
+                    "relative: nk.dual('erf', b=2)(2.0, 2.0, 2.0) = 0.78055641341 (0.78055641320 "
+                    "with an earlier quadrature.py), but E[erf(2u)^2] = (2/pi) asin(16/17) = "
+                    "0.7805564133817493 (expect2 does not resolve erf(b x) for large b sqrt(q))")
 
 
 class TestErf2(ErfCase):
