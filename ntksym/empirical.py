@@ -117,7 +117,8 @@ def _functions(net, need_derivative):
 def _activation_functions(act, need_derivative):
     from .numeric import activation_function
 
-    phi = activation_function(act)
+    fast = _piecewise_linear(act)
+    phi = fast[0] if fast else activation_function(act)
     if not need_derivative:
         return phi, None
     if act.has_dirac or (act.is_symbolic and act.derivative().has_dirac):
@@ -125,7 +126,41 @@ def _activation_functions(act, need_derivative):
             f"the empirical NTK of {act.name!r} is undefined: its derivative contains a Dirac "
             "delta (a jump in phi), so the gradients are zero almost everywhere and infinite at "
             "the jump; use empirical_nngp for its NNGP, or a smooth activation")
-    return phi, activation_function(act.derivative())
+    return phi, fast[1] if fast else activation_function(act.derivative())
+
+
+def _piecewise_linear(act):
+    """Fast (phi, phi') for continuous c + a min(x, 0) + b max(x, 0) (ReLU, leaky ReLU, |x|).
+
+    Recognised from the activation's piecewise-polynomial structure, not its name; phi'(0) is the
+    left slope a, the convention H(0) = 0 of :meth:`~ntksym.Activation.derivative`.
+    """
+    pwp = act.piecewise_polynomial if act.is_symbolic else None
+    if pwp is None or pwp.degree > 1:
+        return None
+    minus = tuple(pwp.minus) + (0,) * (2 - len(pwp.minus))
+    plus = tuple(pwp.plus) + (0,) * (2 - len(pwp.plus))
+    if not (minus[0] == plus[0] == pwp.at_zero):
+        return None
+    c0, a, b = float(minus[0]), float(minus[1]), float(plus[1])
+
+    def phi(t):
+        out = np.maximum(t, 0.0)
+        if b != 1.0:
+            out *= b
+        if a != 0.0:
+            out += a * np.minimum(t, 0.0)
+        if c0 != 0.0:
+            out += c0
+        return out
+
+    def dphi(t):
+        if a == 0.0:
+            out = np.greater(t, 0.0).astype(float)
+            return out if b == 1.0 else out * b
+        return np.where(t > 0.0, b, a)
+
+    return phi, dphi
 
 
 # --------------------------------------------------------------------------------------------
@@ -312,17 +347,19 @@ class EmpiricalNetwork:
 
 
 def _gram(A, split=None):
-    """A A^T (exactly symmetric, via BLAS syrk) or, with ``split``, A[:split] A[split:]^T."""
+    """A A^T, exactly symmetric, or with ``split`` the cross block A[:split] A[split:]^T.
+
+    NumPy computes ``A @ A.T`` with BLAS syrk (half the flops of gemm) and mirrors the
+    triangle. (SciPy's BLAS is not used: it may be a second OpenBLAS whose threads then contend
+    with NumPy's.)
+    """
     if split is not None:
         return A[:split] @ A[split:].T
-    from scipy.linalg import blas
-
-    A = np.ascontiguousarray(A)
-    # A (C order, n x W) is A^T in Fortran order; syrk with trans=1 gives (A^T)^T A^T = A A^T.
-    G = blas.dsyrk(1.0, A.T, trans=1)  # upper triangle, Fortran order
-    G = np.triu(G)
-    G += np.triu(G, 1).T
-    return np.ascontiguousarray(G)
+    G = A @ A.T
+    if not np.array_equal(G, G.T):  # a BLAS without the syrk path: mirror the upper triangle
+        iu = np.triu_indices(len(G), 1)
+        G[(iu[1], iu[0])] = G[iu]
+    return G
 
 
 # --------------------------------------------------------------------------------------------

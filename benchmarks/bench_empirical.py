@@ -1,0 +1,166 @@
+"""Time the structured empirical NTK against the matrix products it needs (and neural-tangents).
+
+Target (issue 5): width 2048, depth 3, n = 1024, d = 32 (ReLU, "ntk" parameterization) in at
+most 2x the time of its matrix products.
+
+    python benchmarks/bench_empirical.py [--quick] [--no-nt]
+
+The matrix-product baseline times, with ``numpy.matmul`` (BLAS gemm) on arrays of the same
+shapes, every product the computation needs: the forward pass (n x d x W, then L - 1 times
+n x W x W), the backward pass (L - 1 times n x W x W), and the 2L + 1 Gram matrices (X X^T, and
+A_k A_k^T, B_k B_k^T for k = 1..L, each n x W x n). ntksym computes the symmetric Grams with BLAS
+syrk (half the flops of gemm), so its ratio can be below 1. Weight drawing is timed separately.
+
+If ``.venv-nt`` exists (see shared/reference/README.md), neural-tangents 0.6.5's
+``empirical_ntk_fn`` is run as a subprocess on the same weights, in float64, for each of its
+implementations (the fastest is reported), and its kernel is compared with ntksym's.
+"""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import ntksym as nk  # noqa: E402
+from ntksym.empirical import empirical_network  # noqa: E402
+
+NT_PYTHON = ROOT / ".venv-nt" / "bin" / "python"
+
+NT_SCRIPT = r"""
+import json, os, sys, time
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import jax
+jax.config.update("jax_enable_x64", True)
+import numpy as np
+import neural_tangents as nt
+from neural_tangents import stax
+
+data = np.load(sys.argv[1])
+cfg = json.loads(str(data["cfg"]))
+X = jax.numpy.asarray(data["X"])
+L, W = cfg["depth"], cfg["width"]
+layers = []
+for _ in range(L):
+    layers += [stax.Dense(W, W_std=cfg["W_std"], b_std=cfg["b_std"]), stax.Relu()]
+layers += [stax.Dense(1, W_std=cfg["W_std"], b_std=cfg["b_std"])]
+_, apply_fn, _ = stax.serial(*layers)
+params = [(jax.numpy.asarray(data[f"W{k}"]), jax.numpy.asarray(data[f"b{k}"])) for k in range(L + 1)]
+params = [params[k // 2] if k % 2 == 0 else () for k in range(2 * L + 1)]
+out = {}
+for impl in cfg["implementations"]:
+    fn = jax.jit(nt.empirical_ntk_fn(apply_fn, trace_axes=(), vmap_axes=0, implementation=impl))
+    try:
+        k = fn(X, None, params); k.block_until_ready()
+        best = float("inf")
+        for _ in range(cfg["repeat"]):
+            t0 = time.perf_counter(); k = fn(X, None, params); k.block_until_ready()
+            best = min(best, time.perf_counter() - t0)
+        out[f"time_{impl}"] = best
+        out[f"ntk_{impl}"] = np.asarray(k).reshape(X.shape[0], X.shape[0])
+    except Exception as exc:  # out of memory and the like
+        out[f"error_{impl}"] = np.array(repr(exc)[:300])
+np.savez(sys.argv[2], **out)
+"""
+
+
+def best_of(fn, repeat):
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def matmul_baseline(n, d, W, L, repeat):
+    """Best-of time of each gemm the structured NTK needs, summed."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, d))
+    A = rng.standard_normal((n, W))
+    W0 = rng.standard_normal((d, W))
+    WW = rng.standard_normal((W, W))
+    t_in = best_of(lambda: X @ W0, repeat)
+    t_hidden = best_of(lambda: A @ WW, repeat)        # forward n x W x W
+    t_back = best_of(lambda: A @ WW.T, repeat)        # backward n x W x W
+    t_gram = best_of(lambda: A @ A.T, repeat)         # n x W x n
+    t_gram0 = best_of(lambda: X @ X.T, repeat)
+    parts = {"forward": t_in + (L - 1) * t_hidden, "backward": (L - 1) * t_back,
+             "grams": t_gram0 + 2 * L * t_gram}
+    return sum(parts.values()), parts
+
+
+def run_ntksym(net, X, width, repeat):
+    t0 = time.perf_counter()
+    f = empirical_network(net, width=width, seed=0, input_dim=X.shape[1])
+    t_draw = time.perf_counter() - t0
+    K = None
+
+    def go():
+        nonlocal K
+        K = f.ntk(X)
+
+    t = best_of(go, repeat)
+    return f, K, t, t_draw
+
+
+def run_nt(f, X, cfg, tmp):
+    inp, out = os.path.join(tmp, "in.npz"), os.path.join(tmp, "out.npz")
+    arrays = {f"W{k}": W for k, (W, _) in enumerate(f.params)}
+    arrays.update({f"b{k}": b for k, (_, b) in enumerate(f.params)})
+    np.savez(inp, X=X, cfg=json.dumps(cfg), **arrays)
+    proc = subprocess.run([str(NT_PYTHON), "-c", NT_SCRIPT, inp, out], capture_output=True,
+                          text=True, timeout=900)
+    if proc.returncode != 0:
+        return {"error": proc.stderr[-500:]}
+    return dict(np.load(out))
+
+
+def main(argv=()):
+    quick = "--quick" in argv
+    use_nt = "--no-nt" not in argv and NT_PYTHON.exists()
+    configs = [dict(width=512, depth=3, n=256, d=32, impls=[1, 2, 3]),
+               dict(width=2048, depth=3, n=1024, d=32, impls=[3])]
+    if quick:
+        configs = configs[:1]
+    print(f"{'width':>5} {'L':>2} {'n':>5} {'d':>3}  {'ntksym (s)':>10} {'matmuls (s)':>11} "
+          f"{'ratio':>5} {'draw (s)':>8}  neural-tangents (s, impl)   max rel. diff")
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for cfg in configs:
+            W, L, n, d = cfg["width"], cfg["depth"], cfg["n"], cfg["d"]
+            repeat = 3 if W <= 512 else 2
+            net = nk.MLP(depth=L, activation="relu", W_std=1.5, b_std=0.1)
+            X = np.random.default_rng(1).standard_normal((n, d))
+            f, K, t, t_draw = run_ntksym(net, X, W, repeat)
+            base, parts = matmul_baseline(n, d, W, L, repeat)
+            nt_txt, diff = "-", "-"
+            row = dict(cfg, time=t, matmul=base, ratio=t / base, draw=t_draw, parts=parts)
+            if use_nt:
+                r = run_nt(f, X, dict(depth=L, width=W, W_std=1.5, b_std=0.1,
+                                      implementations=cfg["impls"], repeat=repeat), tmp)
+                times = {k: float(v) for k, v in r.items() if k.startswith("time_")}
+                if times:
+                    k_best = min(times, key=times.get)
+                    impl = k_best.split("_")[1]
+                    nt_txt = f"{times[k_best]:.3f} (impl {impl})"
+                    Knt = r[f"ntk_{impl}"]
+                    diff = f"{np.max(np.abs(Knt - K)) / np.max(np.abs(K)):.1e}"
+                    row.update(nt_time=times[k_best], nt_impl=int(impl), nt_times=times,
+                               nt_diff=float(diff))
+                else:
+                    nt_txt = "failed: " + str(next(iter(r.values())))[:60]
+            results.append(row)
+            print(f"{W:5d} {L:2d} {n:5d} {d:3d}  {t:10.3f} {base:11.3f} {t / base:5.2f} "
+                  f"{t_draw:8.3f}  {nt_txt:26s} {diff}")
+    return results
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
