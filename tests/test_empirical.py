@@ -73,6 +73,9 @@ NETS = [
     nk.MLP(depth=2, activation="x**3 - 2*x + 1/2", W_std=0.9, b_std=0.0),
     nk.MLP(depth=2, activation="sin", W_std=1.2, b_std=0.4, parameterization="standard",
            width=7),
+    nk.MLP(depth=2, activation=nk.activation("leaky_relu", alpha=0.1), W_std=1.0, b_std=0.3),
+    nk.MLP(depth=1, activation="abs", W_std=1.0, b_std=0.3, parameterization="standard",
+           width=5),
 ]
 
 
