@@ -235,6 +235,7 @@ def _tile_numpy(kind, params, net, g, i, j, Q1, Q2, U1, U2, N1, N2, w2, b2, d, k
     std = net.parameterization == "standard"
     width = float(net.width) if std else 0.0
     c, t, s, co = _first_angle(g, i, j, Q1, Q2, U1, U2, N1, N2, w2, b2, d)
+    dup = (t == 0.0) & (Q1[0][i] == Q2[0][j])   # identical inputs follow the diagonal's chain
     th = g + 1.0 if std else c.copy()
     if kind == "erf":
         S2, B2 = params
@@ -260,7 +261,7 @@ def _tile_numpy(kind, params, net, g, i, j, Q1, Q2, U1, U2, N1, N2, w2, b2, d, k
             qa, qb = np.broadcast_arrays(q1, q2)
             k12 = np.asarray(net.dual(qa, qb, c), dtype=float)
             kd = np.asarray(net.dual.ntk(qa, qb, c), dtype=float)
-        c = w2 * k12 + b2
+        c = np.where(dup, Q1[l + 1][i], w2 * k12 + b2)
         th = width * k12 + 1.0 + (w2 * kd) * th if std else th * (w2 * kd) + c
         if l + 1 < L:
             p1, p2 = Q1[l + 1][i], Q2[l + 1][j]
@@ -277,7 +278,7 @@ def _tile_numpy(kind, params, net, g, i, j, Q1, Q2, U1, U2, N1, N2, w2, b2, d, k
                     s = np.where(rn > 0, sD / rn, 0.0)
                     co = np.where(rn > 0, c / rn, 1.0)
             elif kind == "erf":
-                D = p1 * p2 - c * c
+                D = np.where(dup, 0.0, p1 * p2 - c * c)
             else:
                 # c must stay a covariance of the chain's variances (rounding only)
                 bound = _root_prod(p1, p2)
@@ -318,8 +319,9 @@ def _mirror_numpy(A):
 def gram_float64(net, X1, X2=None, backend=None):
     """(nngp, ntk) float64 Gram matrices of ``net`` on X1 x X2 (X2 None: X1 x X1, symmetric).
 
-    ``backend`` is None (numba when installed, else numpy), ``"numba"`` or ``"numpy"``; the
-    generic path always runs on numpy.
+    ``backend`` is None (numba when installed, else numpy), ``"numba"`` or ``"numpy"`` for the
+    structural fast paths, or ``"generic"`` to force the generic path (the dual's own float64
+    functions) for any activation; the generic path always runs on numpy.
     """
     X1, X2 = check_inputs(X1, X2)
     sym = X2 is None
@@ -328,7 +330,9 @@ def gram_float64(net, X1, X2=None, backend=None):
     w2, b2 = float(net.W_std) ** 2, float(net.b_std) ** 2
     std = net.parameterization == "standard"
     kind, params = recognise(net.activation)
-    if backend not in (None, "numba", "numpy"):
+    if backend == "generic":
+        kind, params = "generic", None
+    if backend not in (None, "numba", "numpy", "generic"):
         raise ValueError(f"unknown backend {backend!r}")
     use_nb = HAVE_NUMBA and kind != "generic" and backend != "numpy"
     if backend == "numba" and not (HAVE_NUMBA and kind != "generic"):

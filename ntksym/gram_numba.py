@@ -151,6 +151,7 @@ def _abrelu_row(i, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, ao2, ae2, kz1, kz2, 
     for j in range(j0, n2):
         g = G[i, j]
         c, t, s, co = _first_angle(g, i, j, Q1, Q2, U1, U2, N1, N2, w2, b2, d, flag)
+        dup = t == 0.0 and Q1[0, i] == Q2[0, j]   # identical inputs: the diagonal's chain
         th = g + 1.0 if std else c
         for l in range(L):
             q1 = Q1[l, i]
@@ -162,7 +163,7 @@ def _abrelu_row(i, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, ao2, ae2, kz1, kz2, 
                 kd = kz2 if (q1 == 0.0 and q2 == 0.0) else kz1
             else:
                 kd = m - beta * t
-            c = w2 * k12 + b2
+            c = Q1[l + 1, i] if dup else w2 * k12 + b2
             if std:
                 th = width * k12 + 1.0 + w2 * kd * th
             else:
@@ -214,6 +215,7 @@ def _erf_row(i, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, S2, B2, std, width, j0,
         c, t, s, co = _first_angle(g, i, j, Q1, Q2, U1, U2, N1, N2, w2, b2, d, flag)
         rr = _root_prod(Q1[0, i], Q2[0, j])
         D = (rr * s) * (rr * s)
+        dup = t == 0.0 and Q1[0, i] == Q2[0, j]   # identical inputs: the diagonal's chain
         th = g + 1.0 if std else c
         for l in range(L):
             q1 = Q1[l, i]
@@ -222,13 +224,13 @@ def _erf_row(i, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, S2, B2, std, width, j0,
             sE = math.sqrt(E)
             k12 = a0 * atan2_any(2.0 * B2 * c, sE)
             kd = a1 / sE
-            c = w2 * k12 + b2
+            c = Q1[l + 1, i] if dup else w2 * k12 + b2
             if std:
                 th = width * k12 + 1.0 + w2 * kd * th
             else:
                 th = th * (w2 * kd) + c
             if l + 1 < L:
-                D = Q1[l + 1, i] * Q2[l + 1, j] - c * c
+                D = 0.0 if dup else Q1[l + 1, i] * Q2[l + 1, j] - c * c
         G[i, j] = c
         T[i, j] = th
 
