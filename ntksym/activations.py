@@ -164,8 +164,41 @@ def _real_value(expr, point):
     return val
 
 
+def _poles(expr):
+    """Real points where expr is infinite: zeros of denominators, of log arguments, of cos in tan."""
+    candidates = []
+    for p in expr.atoms(sp.Pow):
+        if p.exp.is_negative and p.base.has(x):
+            candidates.append(p.base)
+    for f in expr.atoms(sp.log):
+        candidates.append(f.args[0])
+    for f in expr.atoms(sp.tan):
+        candidates.append(sp.cos(f.args[0]))
+    for f in expr.atoms(sp.cot):
+        candidates.append(sp.sin(f.args[0]))
+    points = []
+    for base in candidates:
+        try:
+            zeros = sp.solveset(base, x, sp.S.Reals)
+        except Exception:  # SymPy cannot decide: leave it to the sampling checks
+            continue
+        if zeros is sp.S.EmptySet or not isinstance(zeros, (sp.FiniteSet, sp.Set)):
+            continue
+        if isinstance(zeros, sp.FiniteSet):
+            points.extend(zeros)
+        elif zeros != sp.S.EmptySet:
+            points.append(zeros)
+    return points
+
+
 def _check_real_and_moments(expr):
     """Refuse expressions that are not real-valued or whose Gaussian moments diverge."""
+    poles = _poles(expr)
+    if poles:
+        where = ", ".join(str(p) for p in poles[:3])
+        raise ValueError(
+            f"activation {expr} is not finite on the whole real line (it blows up at x = "
+            f"{where}); an activation must be real-valued and finite on R")
     for p in (sp.Rational(-7, 3), sp.Rational(-1, 2), sp.Rational(3, 7), sp.Rational(5, 2)):
         v = _real_value(expr, p)
         if not v.is_number or v.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or not v.is_real:
@@ -455,7 +488,8 @@ def _sign():
 
 @_register("rectified_monomial", "phi(x) = max(0, x)**n (arc-cosine kernel of order n)", n=1)
 def _rectified_monomial(n):
-    return sp.Max(0, x) ** n
+    # order 0 is the step 1[x > 0] (Cho & Saul), not max(0, x)**0 == 1
+    return sp.Max(0, x) ** n if n else sp.Heaviside(x, 0)
 
 
 @_register("erf", "phi(x) = erf(b*x)", b=1)

@@ -160,6 +160,17 @@ class DualKernel:
         return f"$\\displaystyle {latex(self)}$"
 
 
+def _provably_zero(e):
+    """True when SymPy proves e == 0 (a False answer proves nothing)."""
+    e = sp.expand(e)
+    if e == 0:
+        return True
+    for form in (e, e.rewrite(sp.exp) if e.has(sp.sinh, sp.cosh) else None):
+        if form is not None and sp.simplify(form) == 0:
+            return True
+    return False
+
+
 def _ntk_factor(act, expr, method, notes):
     """E[phi' phi'] = dk/dc, confirmed against an independent derivation."""
     from .numeric import verify_expectation
@@ -185,7 +196,7 @@ def _ntk_factor(act, expr, method, notes):
             "diagonal c**2 = q1*q2; ntk_factor is its off-diagonal value dk/dc (Price's theorem)")
         return factor, "Dirac delta in phi': off-diagonal form only", True
     other = derive_expectation(d, d) if method != "table" else None
-    if other is not None and sp.simplify(factor - other.expr) == 0:
+    if other is not None and _provably_zero(factor - other.expr):
         return factor, "exact", False
     ok, err = verify_expectation(factor, d, d)
     if not ok:

@@ -196,7 +196,8 @@ def _tidy(expr, simplify=False):
             return tidy
         return simple if sp.count_ops(simple) < sp.count_ops(tidy) else tidy
     expr = sp.expand(expr)
-    gens = sorted(expr.atoms(sp.atan2, sp.asin, sp.exp), key=sp.default_sort_key)
+    gens = sorted(expr.atoms(sp.atan2, sp.asin, sp.exp, sp.sinh, sp.cosh),
+                  key=sp.default_sort_key)
     gens += [sp.sqrt(q1 * q2 - c**2)]
     collected = sp.collect(expr, gens, evaluate=False)
     total = sp.Integer(0)
@@ -378,6 +379,42 @@ def _real_part(expr):
     return sp.expand(re)
 
 
+def _hyperbolic(expr):
+    """Pair exp(E0 + b c) with exp(E0 - b c) into exp(E0) (A cosh(b c) + B sinh(b c)).
+
+    The paired form has no cancellation when c is small (a difference of two nearly equal
+    exponentials loses digits in float64, e.g. the sin kernel at tiny variance).
+    """
+    groups, rest = {}, sp.Integer(0)
+    expr = sp.powsimp(sp.expand(expr, power_exp=False), combine="exp")
+    for term in sp.Add.make_args(expr):
+        term = sp.powsimp(term, combine="exp")
+        exps = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.exp)]
+        if len(exps) != 1:
+            rest += term
+            continue
+        E = sp.expand(exps[0].args[0])
+        if not E.is_polynomial(c) or sp.degree(E, c) > 1:
+            rest += term
+            continue
+        b = E.coeff(c, 1)
+        E0 = sp.expand(E - b * c, power_exp=False)
+        sign = -1 if (b.is_number and b < 0) else 1
+        key = (E0, sign * b)
+        P, Q = groups.get(key, (sp.Integer(0), sp.Integer(0)))
+        coeff = term / exps[0]
+        groups[key] = (P + coeff, Q) if sign > 0 else (P, Q + coeff)
+    for (E0, b), (P, Q) in groups.items():
+        if b == 0 or P == 0 or Q == 0:  # nothing to pair
+            rest += P * sp.exp(E0 + b * c) + Q * sp.exp(E0 - b * c)
+        elif b == 0:
+            rest += sp.factor(P + Q) * sp.exp(E0)
+        else:
+            rest += sp.exp(E0) * (sp.factor(P + Q) * sp.cosh(b * c)
+                                  + sp.factor(P - Q) * sp.sinh(b * c))
+    return rest
+
+
 def _square(f, g, depth):
     if not (f.is_symbolic and g.is_symbolic):
         return None
@@ -392,7 +429,7 @@ def _square(f, g, depth):
             F = _gaussian_mgf(b1, b2)
             G = _poly_derivative(r, _a2, _poly_derivative(p, _a1, F))
             total += G.subs({_a1: a1, _a2: a2})
-    expr = _tidy(_real_part(total))
+    expr = _hyperbolic(_tidy(_real_part(total)))
     lhs = GaussianExpectation.of(f, g)
     steps = [
         Step("square", "Write each activation as a sum of p(x) exp(beta x^2 + a x) "

@@ -553,12 +553,15 @@ class ActivationContract:
 
 
 def symbolic_equal(a, b):
-    """True when SymPy proves ``a == b`` (``simplify(a - b) == 0``, after rewriting
+    """True when SymPy proves ``a == b`` (``simplify(a - b) == 0``, after rewriting sinh and cosh
+    as exponentials, or
     ``atan2(S, c)`` with S = sqrt(q1 q2 - c^2) as ``acos(c / sqrt(q1 q2))``, valid for q1, q2 > 0,
     and ``acos`` as ``pi/2 - asin`` if needed)."""
     import ntksym as nk
     diff = sp.simplify(sp.expand(a - b))
     if diff == 0:
+        return True
+    if diff.has(sp.sinh, sp.cosh) and sp.simplify(sp.expand(diff.rewrite(sp.exp))) == 0:
         return True
     S = sp.sqrt(nk.q1 * nk.q2 - nk.c**2)
     theta = sp.acos(nk.c / (sp.sqrt(nk.q1) * sp.sqrt(nk.q2)))

@@ -244,7 +244,6 @@ _BUG_POLE = ("BUG: activations that are infinite at a point the moment check doe
              "(gamma + log 2)^2 = 6.5487")
 
 
-@pytest.mark.xfail(strict=True, reason=_BUG_POLE)
 @pytest.mark.parametrize("spec", ["1/x", "log(x**2)", "1/(x - 1/10)"])
 def test_not_finite_at_a_point(spec):
     with pytest.raises(ValueError):

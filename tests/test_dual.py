@@ -334,31 +334,24 @@ class TestRectifiedMonomial0(RectifiedMonomialCase):
     n = 0
     degenerate = True
 
-    @pytest.mark.xfail(strict=True, reason=_BUG_RM0)
     def test_literature_numeric(self):
         super().test_literature_numeric()
 
-    @pytest.mark.xfail(strict=True, reason=_BUG_RM0)
     def test_literature_exact(self):
         super().test_literature_exact()
 
-    @pytest.mark.xfail(strict=True, reason=_BUG_RM0)
     def test_literature_ntk_numeric(self):
         super().test_literature_ntk_numeric()
 
-    @pytest.mark.xfail(strict=True, reason=_BUG_RM0)
     def test_literature_ntk_exact(self):
         super().test_literature_ntk_exact()
 
-    @pytest.mark.xfail(strict=True, reason=_BUG_RM0)
     def test_method(self):
         super().test_method()
 
-    @pytest.mark.xfail(strict=True, reason=_BUG_RM0)
     def test_ntk_check(self):
         super().test_ntk_check()
 
-    @pytest.mark.xfail(strict=True, reason=_BUG_RM0)
     def test_is_the_step_function(self):
         act = self.activation
         assert act.expr.subs(nk.x, sp.Rational(-1, 2)) == 0
@@ -460,7 +453,6 @@ class TestSin(DualCase):
     tiny_q = None       # see test_tiny_variance
     tiny_ntk = False    # whether the NTK factor (rather than the dual) cancels at tiny q
 
-    @pytest.mark.xfail(strict=True, reason=_BUG_SIN_TINY)
     def test_tiny_variance(self):
         self._tiny_variance_check()
 
@@ -736,7 +728,6 @@ class TestUserSympyExpression(DualCase):
     tiny_q = None       # the sin part cancels at tiny variances: see TestSin
     tiny_ntk = False
 
-    @pytest.mark.xfail(strict=True, reason=_BUG_SIN_TINY)
     def test_tiny_variance(self):
         TestSin._tiny_variance_check(self)
 
