@@ -10,7 +10,8 @@ r"""Cross-check the three ways of knowing a kernel: closed form, quadrature, fin
 
 and returns a :class:`VerificationReport`: the relative errors (Frobenius norm) against the
 reference, the rate p at which the empirical error falls, fitted as log err = a + p log width over
-all networks, with its 95% confidence interval (the theory says p = -1/2), and a verdict.
+all networks, with its 95% confidence interval (the theory says p = -1/2), and a verdict: the
+rate passes when -1/2 lies within 0.1 of that interval and the interval lies below 0.
 
 Examples
 ========
@@ -255,18 +256,26 @@ def _empirical_errors(net, X, kinds, width, draws, seed, targets):
     return out
 
 
+RATE_TOLERANCE = 0.1
+
+
 def _rate_check(kind, rate, widths, errors):
+    """PASS when -1/2 lies within RATE_TOLERANCE of the 95% interval and the error falls.
+
+    The tolerance absorbs the O(1/width) bias at small widths (the fitted power law is only
+    asymptotically exact); it also keeps the false-alarm rate far below the 5% that a bare 95%
+    interval would have. A wrong kernel gives a slope near 0 and fails.
+    """
     name = f"{kind}: empirical error ~ width^(-1/2)"
     ci = f"p = {rate.slope:+.3f}, 95% CI [{rate.low:+.3f}, {rate.high:+.3f}]"
     w = np.asarray(widths)
     e = np.asarray(errors)
     falls = float(np.mean(e[w == w.max()])) < float(np.mean(e[w == w.min()]))
-    if rate.low <= EXPECTED_RATE <= rate.high:
-        if rate.high < 0 and falls:
-            return Check(name, True, ci + ": consistent with -1/2")
+    consistent = rate.low - RATE_TOLERANCE <= EXPECTED_RATE <= rate.high + RATE_TOLERANCE
+    if consistent and rate.high < 0 and falls:
+        return Check(name, True, ci + ": consistent with -1/2")
+    if consistent:
         return Check(name, None, ci + ": too wide to show convergence (more draws or widths)")
-    if abs(rate.slope - EXPECTED_RATE) <= 0.1 and falls:
-        return Check(name, True, ci + ": within 0.1 of -1/2")
     return Check(name, False, ci + ": inconsistent with -1/2")
 
 
