@@ -9,6 +9,8 @@ from .gaussian import GaussianExpectation
 from .dual import DualKernel, dual
 from .latex import latex, latex_document
 from .network import MLP, Kernel, Gram, Layer
+from .empirical import empirical_ntk, empirical_nngp, empirical_network, EmpiricalNetwork, Estimate
+from .verify import verify, VerificationReport
 
 __version__ = "0.1.0"
 
@@ -18,4 +20,6 @@ __all__ = [
     "Activation", "activation", "ACTIVATIONS",
     "GaussianExpectation", "DualKernel", "dual", "latex", "latex_document",
     "MLP", "Kernel", "Gram", "Layer",
+    "empirical_ntk", "empirical_nngp", "empirical_network", "EmpiricalNetwork", "Estimate",
+    "verify", "VerificationReport",
 ]

@@ -137,7 +137,10 @@ class DualKernel:
                     self._fn[key] = numeric.lambdify_mpmath(expr)
                 bound = mpmath.sqrt(a * b)
                 cc = max(-bound, min(bound, cc))
-                val = self._fn[key](a, b, cc)
+                try:
+                    val = self._fn[key](a, b, cc)
+                except ZeroDivisionError:  # a Dirac-delta NTK factor on its diagonal
+                    return mpmath.inf
             else:
                 if which == "ntk" and self.ntk_degenerate:
                     return mpmath.nan

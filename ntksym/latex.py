@@ -138,6 +138,8 @@ def latex(obj, **settings):
         return latex_expectation(obj, p)
     if isinstance(obj, sp.Basic):
         return p.doprint(obj)
+    if callable(getattr(obj, "to_latex", None)):  # reports render themselves
+        return obj.to_latex()
     raise TypeError(f"nk.latex does not know how to print {type(obj).__name__}")
 
 
