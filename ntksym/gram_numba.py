@@ -140,6 +140,9 @@ def _first_angle(g, i, j, Q1, Q2, U1, U2, N1, N2, w2, b2, d, flag):
     return c, atan2_pos(sD, c), sD / r, c / r
 
 
+CH = 32   # entries advanced together through each layer (independent chains: ILP)
+
+
 @numba.njit(cache=True)
 def _abrelu_row(i, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, ao2, ae2, kz1, kz2, std, width,
                 j0, flag):
@@ -148,44 +151,66 @@ def _abrelu_row(i, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, ao2, ae2, kz1, kz2, 
     beta = 2.0 * ae2 / PI
     m = ao2 + ae2
     w4 = w2 * w2
-    for j in range(j0, n2):
-        g = G[i, j]
-        c, t, s, co = _first_angle(g, i, j, Q1, Q2, U1, U2, N1, N2, w2, b2, d, flag)
-        dup = t == 0.0 and Q1[0, i] == Q2[0, j]   # identical inputs: the diagonal's chain
-        th = g + 1.0 if std else c
+    tt = np.empty(CH)
+    ss = np.empty(CH)
+    cc = np.empty(CH)
+    cv = np.empty(CH)
+    th = np.empty(CH)
+    dup = np.empty(CH, dtype=np.bool_)
+    for jb in range(j0, n2, CH):
+        nb = min(CH, n2 - jb)
+        for k in range(nb):
+            j = jb + k
+            g = G[i, j]
+            c, t, s, co = _first_angle(g, i, j, Q1, Q2, U1, U2, N1, N2, w2, b2, d, flag)
+            dup[k] = t == 0.0 and Q1[0, i] == Q2[0, j]
+            th[k] = g + 1.0 if std else c
+            tt[k] = t
+            ss[k] = s
+            cc[k] = co
+            cv[k] = c
         for l in range(L):
             q1 = Q1[l, i]
-            q2 = Q2[l, j]
-            r = _root_prod(q1, q2)
-            F, mmF, mpF = _abrelu_terms(t, s, co, ao2, ae2)
-            k12 = r * F
-            if q1 == 0.0 or q2 == 0.0:
-                kd = kz2 if (q1 == 0.0 and q2 == 0.0) else kz1
-            else:
-                kd = m - beta * t
-            c = Q1[l + 1, i] if dup else w2 * k12 + b2
-            if std:
-                th = width * k12 + 1.0 + w2 * kd * th
-            else:
-                th = th * (w2 * kd) + c
-            if l + 1 < L:
-                p1 = Q1[l + 1, i]
-                p2 = Q2[l + 1, j]
-                sq = math.sqrt(q1) + math.sqrt(q2)
-                dq = (q1 - q2) / sq if sq > 0.0 else 0.0
-                D = w4 * r * r * mmF * mpF + w2 * b2 * (m * dq * dq + 2.0 * r * mmF)
-                rn = _root_prod(p1, p2)
-                if rn == 0.0:
-                    t = 0.0
-                    s = 0.0
-                    co = 1.0
+            sq1 = math.sqrt(q1)
+            last = l + 1 == L
+            p1 = Q1[l + 1, i]
+            for k in range(nb):
+                j = jb + k
+                q2 = Q2[l, j]
+                t = tt[k]
+                s = ss[k]
+                co = cc[k]
+                r = _root_prod(q1, q2)
+                F, mmF, mpF = _abrelu_terms(t, s, co, ao2, ae2)
+                k12 = r * F
+                if q1 == 0.0 or q2 == 0.0:
+                    kd = kz2 if (q1 == 0.0 and q2 == 0.0) else kz1
                 else:
-                    sD = math.sqrt(D if D > 0.0 else 0.0)
-                    t = atan2_pos(sD, c)
-                    s = sD / rn
-                    co = c / rn
-        G[i, j] = c
-        T[i, j] = th
+                    kd = m - beta * t
+                c = p1 if dup[k] else w2 * k12 + b2
+                if std:
+                    th[k] = width * k12 + 1.0 + w2 * kd * th[k]
+                else:
+                    th[k] = th[k] * (w2 * kd) + c
+                cv[k] = c
+                if not last:
+                    p2 = Q2[l + 1, j]
+                    sq = sq1 + math.sqrt(q2)
+                    dq = (q1 - q2) / sq if sq > 0.0 else 0.0
+                    D = w4 * r * r * mmF * mpF + w2 * b2 * (m * dq * dq + 2.0 * r * mmF)
+                    rn = _root_prod(p1, p2)
+                    if rn == 0.0:
+                        tt[k] = 0.0
+                        ss[k] = 0.0
+                        cc[k] = 1.0
+                    else:
+                        sD = math.sqrt(D if D > 0.0 else 0.0)
+                        tt[k] = atan2_pos(sD, c)
+                        ss[k] = sD / rn
+                        cc[k] = c / rn
+        for k in range(nb):
+            G[i, jb + k] = cv[k]
+            T[i, jb + k] = th[k]
 
 
 @numba.njit(cache=True, parallel=True)
@@ -210,29 +235,44 @@ def _erf_row(i, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, S2, B2, std, width, j0,
     L = Q1.shape[0] - 1
     a0 = S2 * 2.0 / PI
     a1 = S2 * 4.0 * B2 / PI
-    for j in range(j0, n2):
-        g = G[i, j]
-        c, t, s, co = _first_angle(g, i, j, Q1, Q2, U1, U2, N1, N2, w2, b2, d, flag)
-        rr = _root_prod(Q1[0, i], Q2[0, j])
-        D = (rr * s) * (rr * s)
-        dup = t == 0.0 and Q1[0, i] == Q2[0, j]   # identical inputs: the diagonal's chain
-        th = g + 1.0 if std else c
+    cv = np.empty(CH)
+    DD = np.empty(CH)
+    th = np.empty(CH)
+    dup = np.empty(CH, dtype=np.bool_)
+    for jb in range(j0, n2, CH):
+        nb = min(CH, n2 - jb)
+        for k in range(nb):
+            j = jb + k
+            g = G[i, j]
+            c, t, s, co = _first_angle(g, i, j, Q1, Q2, U1, U2, N1, N2, w2, b2, d, flag)
+            rr = _root_prod(Q1[0, i], Q2[0, j])
+            DD[k] = (rr * s) * (rr * s)
+            dup[k] = t == 0.0 and Q1[0, i] == Q2[0, j]   # identical inputs: the diagonal chain
+            th[k] = g + 1.0 if std else c
+            cv[k] = c
         for l in range(L):
             q1 = Q1[l, i]
-            q2 = Q2[l, j]
-            E = 1.0 + 2.0 * B2 * (q1 + q2) + 4.0 * B2 * B2 * (D if D > 0.0 else 0.0)
-            sE = math.sqrt(E)
-            k12 = a0 * atan2_any(2.0 * B2 * c, sE)
-            kd = a1 / sE
-            c = Q1[l + 1, i] if dup else w2 * k12 + b2
-            if std:
-                th = width * k12 + 1.0 + w2 * kd * th
-            else:
-                th = th * (w2 * kd) + c
-            if l + 1 < L:
-                D = 0.0 if dup else Q1[l + 1, i] * Q2[l + 1, j] - c * c
-        G[i, j] = c
-        T[i, j] = th
+            p1 = Q1[l + 1, i]
+            last = l + 1 == L
+            for k in range(nb):
+                j = jb + k
+                q2 = Q2[l, j]
+                D = DD[k]
+                E = 1.0 + 2.0 * B2 * (q1 + q2) + 4.0 * B2 * B2 * (D if D > 0.0 else 0.0)
+                sE = math.sqrt(E)
+                k12 = a0 * atan2_any(2.0 * B2 * cv[k], sE)
+                kd = a1 / sE
+                c = p1 if dup[k] else w2 * k12 + b2
+                if std:
+                    th[k] = width * k12 + 1.0 + w2 * kd * th[k]
+                else:
+                    th[k] = th[k] * (w2 * kd) + c
+                cv[k] = c
+                if not last:
+                    DD[k] = 0.0 if dup[k] else p1 * Q2[l + 1, j] - c * c
+        for k in range(nb):
+            G[i, jb + k] = cv[k]
+            T[i, jb + k] = th[k]
 
 
 @numba.njit(cache=True, parallel=True)
