@@ -117,6 +117,22 @@ def _as_polynomial(expr):
     return None
 
 
+def _interior_points(domain):
+    pts = []
+    for iv in (domain.args if isinstance(domain, sp.Union) else (domain,)):
+        if isinstance(iv, sp.Interval):
+            lo, hi = iv.start, iv.end
+            if lo.is_infinite and hi.is_infinite:
+                pts += [sp.Rational(1, 3), sp.Rational(-3, 2)]
+            elif lo.is_infinite:
+                pts += [hi - sp.Rational(1, 3)]
+            elif hi.is_infinite:
+                pts += [lo + sp.Rational(1, 3)]
+            else:
+                pts += [lo + (hi - lo) / 3]
+    return pts
+
+
 def _values_differ(expr, domain):
     """Two points of ``domain`` (a SymPy set) where expr takes different values, or None."""
     pts = []
@@ -184,6 +200,17 @@ def _why_not_polynomial(expr, domain):
         if rate.is_finite and not (rate.is_integer and rate >= 0):
             return (f"{what}: |phi(x)| grows like |x|^{rate} as x -> {end}, which is not an "
                     "integer power")
+        if rate.is_finite and rate >= 0:
+            # a polynomial with |phi| = O(|x|^(rate + eps)) has degree <= floor(rate), so a
+            # nonzero derivative of order floor(rate) + 1 rules it out
+            order = int(sp.floor(rate)) + 1
+            der = sp.diff(expr, x, order)
+            for p in _interior_points(domain):
+                val = sp.N(der.subs(x, p), 30)
+                if val.is_number and val.is_real and abs(val) > 1e-20:
+                    return (f"{what}: |phi(x)| grows like |x|^{rate} as x -> {end}, so a "
+                            f"polynomial phi would have degree <= {order - 1}, but its derivative "
+                            f"of order {order} is {sp.N(val, 6)} != 0 at x = {p}")
     # a pole in the complex plane: polynomials are entire
     try:
         den = sp.denom(sp.together(expr))
