@@ -34,6 +34,7 @@ False
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import mpmath
 
@@ -157,7 +158,8 @@ def certify_positive_definite(net, X, kind="ntk", dps=30):
             and _polynet(net).domain == sp.QQ:
         G = sp.Matrix(exact_gram(net, X, kind))
         for sigma in _sigmas(est):
-            sig = sp.Rational(sp.nsimplify(sigma, rational=True)) if sigma else sp.Integer(0)
+            fr = Fraction(sigma).limit_denominator(10**6) if sigma else Fraction(0)
+            sig = sp.Rational(fr.numerator, fr.denominator)
             if _exact_ldl_positive(G, sig):
                 with mpmath.workdps(dps):
                     lb = mpmath.mpf(sig.p) / sig.q
