@@ -11,6 +11,10 @@ from .latex import latex, latex_document
 from .network import MLP, Kernel, Gram, Layer
 from .empirical import empirical_ntk, empirical_nngp, empirical_network, EmpiricalNetwork, Estimate
 from .verify import verify, VerificationReport
+from .polynomial import (is_polynomial, PolynomialCheck, polynomial_certificate,
+                         PolynomialCertificate, collocation_test, CollocationResult)
+from .rank import predicted_rank, generic_rank, RankPrediction, null_vector, exact_gram
+from .certify import certify_positive_definite, PositivityCertificate
 
 __version__ = "0.1.0"
 
@@ -22,4 +26,7 @@ __all__ = [
     "MLP", "Kernel", "Gram", "Layer",
     "empirical_ntk", "empirical_nngp", "empirical_network", "EmpiricalNetwork", "Estimate",
     "verify", "VerificationReport",
+    "is_polynomial", "PolynomialCheck", "polynomial_certificate", "PolynomialCertificate",
+    "collocation_test", "CollocationResult", "predicted_rank", "generic_rank", "RankPrediction",
+    "null_vector", "exact_gram", "certify_positive_definite", "PositivityCertificate",
 ]
