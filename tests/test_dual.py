@@ -414,27 +414,21 @@ _BUG_ERF2_VALUES = ("BUG: the float64 quadrature kernel of erf(2x) is off by 1e-
 class TestErf2(ErfCase):
     b = 2
 
-    @pytest.mark.xfail(strict=True, reason=_BUG_ERF2)
     def test_method(self):
         super().test_method()
 
-    @pytest.mark.xfail(strict=True, reason=_BUG_ERF2_VALUES)
     def test_diagonal_is_second_moment(self):
         super().test_diagonal_is_second_moment()
 
-    @pytest.mark.xfail(strict=True, reason=_BUG_ERF2_VALUES)
     def test_literature_numeric(self):
         super().test_literature_numeric()
 
-    @pytest.mark.xfail(strict=True, reason=_BUG_ERF2_VALUES)
     def test_literature_ntk_numeric(self):
         super().test_literature_ntk_numeric()
 
-    @pytest.mark.xfail(strict=True, reason=_BUG_ERF2)
     def test_literature_exact(self):
         super().test_literature_exact()
 
-    @pytest.mark.xfail(strict=True, reason=_BUG_ERF2)
     def test_literature_ntk_exact(self):
         super().test_literature_ntk_exact()
 
