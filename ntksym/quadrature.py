@@ -40,7 +40,16 @@ x-units wide, so that functions with complex singularities close to the real axi
 widens the range for exponentially growing functions (``exp(b x)``), from a growth rate probed
 once per call. Panels are built per batch entry with numpy broadcasting (no Python loop over
 entries): entries are grouped by the panel counts their scales need (a few groups), and the
-work is chunked to stay in cache.
+work is chunked to stay in cache. Gauss--Legendre nodes and weights are computed once, correctly
+rounded (numpy's and scipy's weights carry errors up to 1e-13 that bias sums by ~1e-15).
+
+The widths above assume that f and g vary on a scale of about one x-unit away from their
+breakpoints. Functions that vary faster (``erf(3x)``, ``exp(-8x^2)``, ``sin(4x)``) are detected
+per variance: ``E[f(u)^2]`` is computed on panels sized for a product of two such factors, with
+all widths halved level by level until two levels agree to ``1e-14``; the two-dimensional rule
+then uses that refinement for that function. A function that does not converge (a kink missing
+from ``breaks``) gives a ``RuntimeWarning``. The same 1-D pass yields ``E[f(u)]``, which is also
+the result of :func:`expect1` and the factors of the ``c == 0`` case.
 
 Degenerate cases are exact: ``q1 == 0`` gives ``f(0) E[g(v)]`` (likewise ``q2 == 0``),
 ``c == 0`` gives ``E[f(u)] E[g(v)]``, and ``c^2 >= q1 q2`` (``s == 0``; a rounding overshoot up
@@ -51,12 +60,13 @@ mix all cases.
 Accuracy and cost: for ReLU, leaky ReLU, step, sign, ``|x|``, ``max(0, x)^3``, ELU, tanh, erf,
 sin, softplus, SiLU, GELU, ``x^3`` and ``exp`` (where its expectation is representable), with
 variances in ``[1e-6, 1e3]``, ``q1 != q2``, ``c = 0``, ``c = +-sqrt(q1 q2)`` and
-``|rho| = 1 - 1e-12``, the relative error against closed forms and the mpmath path is below
-``1e-14`` (at most ~``8e-14`` where cancellation makes the value small, e.g. sin at ``q = 10``),
-and the absolute error is below ``2e-15 * sqrt(E[f(u)^2] E[g(v)^2])`` where the value is ~0.
-The cost grows like ``max(1, q)`` in two dimensions (oscillation must be resolved); 1000 ReLU
-triples with ``q ~ 1`` take about 0.3 s of CPU time (tanh about 0.7 s, most of it in
-``np.tanh``).
+``|rho| = 1 - 1e-12``, the measured relative error against closed forms and the mpmath path is
+below ``4e-15`` (``2e-14`` for sin at ``q = 10``, where cancellation makes the value 100 times
+smaller than its scale), and the absolute error is below ``1e-15 * sqrt(E[f(u)^2] E[g(v)^2])``
+where the value is ~0; ``erf(bx)``, ``exp(-a x^2)``, ``sin(bx)`` with ``b`` up to 10 and ``a``
+up to 64 are as accurate. The cost grows like ``max(1, q)`` in two dimensions (oscillation must
+be resolved); 1000 ReLU triples with ``q ~ 1`` take about 0.3 s of CPU time (tanh about 0.7 s,
+most of it in ``np.tanh``).
 
 mpmath path (:func:`expect1_mp`, :func:`expect2_mp`)
 ----------------------------------------------------
@@ -64,8 +74,9 @@ The high-precision reference is written separately with scalar ``mpmath`` arithm
 the same exact change of variables (rotation, kink splitting) with its own panel layout: regular
 edges at ``0, +-3, +-6.5, +-Z``, geometric grading (ratio 2) towards every special point, and a
 node count per panel chosen from its width, its x-width and its distance to the special points,
-scaled with the number of digits wanted and reduced where the Gaussian weight is small.
-Gauss--Legendre nodes are computed once per precision by Newton's method. (Nested
+scaled with the number of digits wanted and reduced where the Gaussian weight is small; fast
+varying functions are detected and refined as in the float64 path (levels agreeing to
+``10^-(dps+2)``). Gauss--Legendre nodes are computed once per precision by Newton's method. (Nested
 ``mpmath.quad``, i.e. adaptive tanh--sinh, was tried and takes minutes per call at 30 digits.)
 The computation runs at ``dps + 10`` digits inside ``mpmath.workdps`` (the caller's ``mp.dps``
 is left unchanged) and the result, rounded to ``dps`` digits, is correct to about ``dps``
@@ -525,7 +536,7 @@ def expect1(f, q, breaks=(0.0,), n=None):
         q: variance(s) ``>= 0``, any array shape. ``q == 0`` gives ``f(0.0)`` exactly.
         breaks: points where ``f`` may be non-smooth; ``0`` is always included. Smooth
             functions with a sharp feature somewhere (e.g. ``tanh(x - 3)``) should list it too.
-        n: Gauss-Legendre nodes per panel (default 20, tuned for ~1e-15 relative accuracy).
+        n: Gauss-Legendre nodes per panel (default 24, tuned for ~1e-15 relative accuracy).
 
     Returns:
         numpy.ndarray: float64 array of ``q``'s shape (0-d for a scalar ``q``).
@@ -533,6 +544,10 @@ def expect1(f, q, breaks=(0.0,), n=None):
     Raises:
         TypeError: if ``f`` is not callable.
         ValueError: if ``q`` is negative, NaN or infinite, or ``breaks`` is not finite.
+
+    Warns:
+        RuntimeWarning: if the quadrature does not converge (typically a kink or jump of ``f``
+            missing from ``breaks``).
 
     Example:
         >>> import numpy as np
@@ -567,7 +582,7 @@ def expect2(f, g, q1, q2, c, breaks_f=(0.0,), breaks_g=(0.0,), n=None):
             as perfect correlation.
         breaks_f, breaks_g: points where ``f`` / ``g`` may be non-smooth (``0`` is always
             included).
-        n: Gauss-Legendre nodes per panel (default 20).
+        n: Gauss-Legendre nodes per panel (default 24).
 
     Returns:
         numpy.ndarray: float64 array of the broadcast shape of ``q1, q2, c``.
@@ -576,6 +591,10 @@ def expect2(f, g, q1, q2, c, breaks_f=(0.0,), breaks_g=(0.0,), n=None):
         TypeError: if ``f`` or ``g`` is not callable.
         ValueError: for negative variances, ``c**2 > q1*q2*(1 + 1e-12)``, NaN or inf inputs,
             or shapes that do not broadcast.
+
+    Warns:
+        RuntimeWarning: if the quadrature of ``f`` or ``g`` does not converge (typically a kink
+            or jump missing from the breakpoints).
 
     Example:
         >>> import numpy as np
@@ -737,11 +756,11 @@ def _mp_shift(rate, sq):
 class _MpRule:
     """Panel layout for the mpmath path at a given number of target digits."""
 
-    PAD = 4          # extra digits aimed at beyond dps
-    SCALE_PAD = 10.0  # node counts grow like (digits + SCALE_PAD)
-    INNER_MARGIN = 3.0
-    ZPAD = 2.0
-    PANEL_MARGIN = 2.0
+    PAD = 4              # digits aimed at beyond dps
+    SCALE_PAD = 10.0     # node counts grow like (digits + SCALE_PAD)
+    INNER_MARGIN = 3.0   # outer offset (beyond the growth shift) where inner digits start to drop
+    ZPAD = 2.0           # Z = sqrt(2 ln(10) digits) + ZPAD (+ growth shift)
+    PANEL_MARGIN = 2.0   # distance (beyond the shift) where a panel's digits start to drop
 
     def __init__(self, dps):
         self.digits = int(dps) + self.PAD           # quadrature target (guarded)
@@ -758,10 +777,12 @@ class _MpRule:
         (kinks, and 0 when ``center``) are edges too and, when the line's scale ``kappa``
         (x-units per standard unit) exceeds 1, are approached geometrically (ratio 2) from an
         x-width of 3; ``refine`` (a power of 2) subdivides the regular panels for functions that
-        vary faster than on the x-unit scale (``kappa`` then includes the same factor). A panel gets about 24 nodes at 40 digits, more when it touches a special
-        point (complex singularities such as the poles of tanh at +-i pi/2 sit right at its
-        end), when it is a wide tail panel (the Gaussian varies fast there) and, for
-        oscillatory functions, in proportion to its x-width.
+        vary faster than on the x-unit scale (``kappa`` then includes the same factor). The node
+        count of a panel is the largest of what the Gaussian needs (about 10 + 4.7 * width at
+        40 digits), what a function needs near its special points (Gaussian-like tails such as
+        erf's; complex singularities such as tanh's poles at +-i pi/2 right at the end of a
+        touching panel) and far from them (exponential tails, oscillation), scaled with the
+        digits needed in the panel, which drop where the Gaussian weight is small.
         """
         digits = self.digits if digits is None else digits
         Z = mpmath.mpf(max(9.0, math.sqrt(2 * math.log(10) * digits) + self.ZPAD)) + shift
