@@ -361,8 +361,15 @@ def gram_float64(net, X1, X2=None, backend=None):
     width = float(net.width) if std else 0.0
     if use_nb:
         if kind == "abrelu":
-            _nb.abrelu_kernel(G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, float(d), params[0],
-                              params[1], kz[0], kz[1], std, width, sym, _FLAG)
+            S1 = np.sqrt(Q1)
+            with np.errstate(divide="ignore"):
+                I1 = np.where(S1 > 0, 1.0 / S1, 0.0)
+            S2, I2 = (S1, I1) if sym else (np.sqrt(Q2), None)
+            if not sym:
+                with np.errstate(divide="ignore"):
+                    I2 = np.where(S2 > 0, 1.0 / S2, 0.0)
+            _nb.abrelu_kernel(G, T, Q1, Q2, S1, S2, I1, I2, U1, U2, N1, N2, w2, b2, float(d),
+                              params[0], params[1], kz[0], kz[1], std, width, sym, _FLAG)
         else:
             _nb.erf_kernel(G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, float(d), params[0],
                            params[1], std, width, sym, _FLAG)

@@ -27,7 +27,7 @@ _ATAN = np.array([(-1.0) ** k / (2 * k + 1) for k in range(16)])
 _H = np.array([(-1.0) ** (k + 1) * 2 * k / math.factorial(2 * k + 1) for k in range(1, 12)])
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
 def _atan01(t):
     """atan(t) for 0 <= t <= 1 (about 1 ulp)."""
     off = 0.0
@@ -42,7 +42,7 @@ def _atan01(t):
     return off + u * p
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
 def atan2_pos(y, x):
     """atan2(y, x) for y >= 0 (result in [0, pi]), accurate to a few ulp, no libm call."""
     if y == 0.0:
@@ -57,51 +57,7 @@ def atan2_pos(y, x):
     return a
 
 
-@numba.njit(cache=True, inline="always")
-def atan2_any(y, x):
-    if y < 0.0:
-        return -atan2_pos(-y, x)
-    return atan2_pos(y, x)
-
-
-@numba.njit(cache=True, inline="always")
-def _h(t, s, co):
-    """sin t - t cos t without cancellation (series for t < 1)."""
-    if t < 1.0:
-        t2 = t * t
-        p = _H[10]
-        for k in range(9, -1, -1):
-            p = p * t2 + _H[k]
-        return t * t2 * p
-    return s - t * co
-
-
-@numba.njit(cache=True, inline="always")
-def _one_minus_cos(s, co):
-    return s * s / (1.0 + co) if co >= 0.0 else 1.0 - co
-
-
-@numba.njit(cache=True, inline="always")
-def _one_plus_cos(s, co):
-    return s * s / (1.0 - co) if co <= 0.0 else 1.0 + co
-
-
-@numba.njit(cache=True, inline="always")
-def _abrelu_terms(t, s, co, ao2, ae2):
-    """F = k/r, m - F and m + F for phi = ao*x + ae*|x| at angle t (sin s, cos co)."""
-    g = (2.0 / PI) * (s + (HALF_PI - t) * co)          # E|u||v| / r
-    if t <= HALF_PI:
-        omg = _one_minus_cos(s, co) - (2.0 / PI) * _h(t, s, co)
-    else:
-        tp = PI - t
-        omg = _one_minus_cos(s, -co) - (2.0 / PI) * _h(tp, s, -co)
-    F = ao2 * co + ae2 * g
-    mmF = ao2 * _one_minus_cos(s, co) + ae2 * omg
-    mpF = ao2 * _one_plus_cos(s, co) + ae2 * (1.0 + g)
-    return F, mmF, mpF
-
-
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
 def _root_prod(a, b):
     p = a * b
     if p <= 1e300:
@@ -109,7 +65,7 @@ def _root_prod(a, b):
     return math.sqrt(a) * math.sqrt(b)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
 def _kahan_angle(U1, U2, i, j, nu1, nu2):
     """Angle between rows U1[i] and U2[j] by Kahan's formula 2 atan2(|a|, |b|)."""
     dm = 0.0
@@ -122,160 +78,210 @@ def _kahan_angle(U1, U2, i, j, nu1, nu2):
     return 2.0 * atan2_pos(math.sqrt(dm), math.sqrt(dp))
 
 
-@numba.njit(cache=True, inline="always")
-def _first_angle(g, i, j, Q1, Q2, U1, U2, N1, N2, w2, b2, d, flag):
-    """Layer-1 covariance c and angle t (with sin, cos) of the pair (i, j)."""
-    c = w2 * g / d + b2
+@numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
+def _atan2_sel(y, x):
+    """atan2(y, x) for y >= 0 without branches (selects only), a few ulp."""
+    ax = abs(x)
+    mx = max(y, ax)
+    mn = min(y, ax)
+    u = mn / mx if mx > 0.0 else 0.0
+    big = u > TAN_PI_12
+    v = (u * SQRT3 - 1.0) / (u + SQRT3) if big else u
+    v2 = v * v
+    p = _ATAN[15]
+    for k in range(14, -1, -1):
+        p = p * v2 + _ATAN[k]
+    a = v * p + (PI_6 if big else 0.0)
+    a = HALF_PI - a if y > ax else a
+    return PI - a if x < 0.0 else a
+
+
+@numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
+def _h_series(t):
+    """sin t - t cos t for 0 <= t <= pi/2 by its Taylor series (no cancellation)."""
+    t2 = t * t
+    p = _H[10]
+    for k in range(9, -1, -1):
+        p = p * t2 + _H[k]
+    return t * t2 * p
+
+
+CH = 64   # entries advanced together through each layer (a vectorised, branch-free loop)
+
+
+@numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
+def _first_layer(i, jb, nb, G, Q1, Q2, U1, U2, N1, N2, w2, b2, d, flag, std, cv, tt, ss, cc,
+                 th, dup):
+    """Layer-1 covariance, angle, sin, cos, NTK seed and duplicate flag of a chunk of a row."""
     q1 = Q1[0, i]
-    q2 = Q2[0, j]
-    r = _root_prod(q1, q2)
-    if r == 0.0:
-        return c, 0.0, 0.0, 1.0
-    D = q1 * q2 - c * c
-    if c * c > flag * q1 * q2:   # nearly parallel or antiparallel: cancellation-free angle
-        t = _kahan_angle(U1, U2, i, j, N1[i], N2[j])
-        co = math.cos(t)
-        return r * co, t, math.sin(t), co
-    sD = math.sqrt(D if D > 0.0 else 0.0)
-    return c, atan2_pos(sD, c), sD / r, c / r
+    for k in range(nb):                       # vectorised
+        j = jb + k
+        g = G[i, j]
+        c = w2 * g / d + b2
+        q2 = Q2[0, j]
+        p = q1 * q2
+        r = math.sqrt(p) if p <= 1e300 else math.sqrt(q1) * math.sqrt(q2)
+        D = p - c * c
+        sD = math.sqrt(max(D, 0.0))
+        pos = r > 0.0
+        t = _atan2_sel(sD, c)
+        tt[k] = t if pos else 0.0
+        ss[k] = sD / r if pos else 0.0
+        cc[k] = c / r if pos else 1.0
+        cv[k] = c
+        th[k] = g + 1.0 if std else c
+        dup[k] = 0.0
+    for k in range(nb):                       # rare: nearly (anti)parallel pairs
+        j = jb + k
+        q2 = Q2[0, j]
+        c = cv[k]
+        if c * c > flag * q1 * q2:
+            r = _root_prod(q1, q2)
+            if r > 0.0:
+                t = _kahan_angle(U1, U2, i, j, N1[i], N2[j])
+                co = math.cos(t)
+                cv[k] = r * co
+                tt[k] = t
+                ss[k] = math.sin(t)
+                cc[k] = co
+                if not std:
+                    th[k] = r * co
+        dup[k] = 1.0 if (tt[k] == 0.0 and q1 == q2) else 0.0
 
 
-CH = 32   # entries advanced together through each layer (independent chains: ILP)
-
-
-@numba.njit(cache=True)
-def _abrelu_row(i, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, ao2, ae2, kz1, kz2, std, width,
-                j0, flag):
+@numba.njit(cache=True, error_model="numpy", fastmath={"contract"})
+def _abrelu_row(i, G, T, Q1, Q2, S1, S2, I1, I2, U1, U2, N1, N2, w2, b2, d, ao2, ae2, kz1,
+                kz2, std, width, j0, flag):
     n2 = G.shape[1]
     L = Q1.shape[0] - 1
     beta = 2.0 * ae2 / PI
     m = ao2 + ae2
     w4 = w2 * w2
+    wb = w2 * b2
     tt = np.empty(CH)
     ss = np.empty(CH)
     cc = np.empty(CH)
     cv = np.empty(CH)
     th = np.empty(CH)
-    dup = np.empty(CH, dtype=np.bool_)
+    dup = np.empty(CH)
     for jb in range(j0, n2, CH):
         nb = min(CH, n2 - jb)
-        for k in range(nb):
-            j = jb + k
-            g = G[i, j]
-            c, t, s, co = _first_angle(g, i, j, Q1, Q2, U1, U2, N1, N2, w2, b2, d, flag)
-            dup[k] = t == 0.0 and Q1[0, i] == Q2[0, j]
-            th[k] = g + 1.0 if std else c
-            tt[k] = t
-            ss[k] = s
-            cc[k] = co
-            cv[k] = c
+        _first_layer(i, jb, nb, G, Q1, Q2, U1, U2, N1, N2, w2, b2, d, flag, std, cv, tt, ss,
+                     cc, th, dup)
         for l in range(L):
             q1 = Q1[l, i]
-            sq1 = math.sqrt(q1)
-            last = l + 1 == L
+            sq1 = S1[l, i]
             p1 = Q1[l + 1, i]
-            for k in range(nb):
+            sp1 = S1[l + 1, i]
+            ip1 = I1[l + 1, i]
+            for k in range(nb):               # vectorised: selects only
                 j = jb + k
                 q2 = Q2[l, j]
+                sq2 = S2[l, j]
                 t = tt[k]
                 s = ss[k]
                 co = cc[k]
-                r = _root_prod(q1, q2)
-                F, mmF, mpF = _abrelu_terms(t, s, co, ao2, ae2)
+                r = sq1 * sq2
+                # F = ao2 cos t + ae2 g(t), m - F and m + F without cancellation
+                aco = abs(co)
+                small = s * s / (1.0 + aco)           # 1 - |cos t|
+                large = 1.0 + aco                     # 1 + |cos t|
+                g = (2.0 / PI) * (s + (HALF_PI - t) * co)
+                omg = small - (2.0 / PI) * _h_series(min(t, PI - t))
+                F = ao2 * co + ae2 * g
+                mmF = ao2 * (small if co >= 0.0 else large) + ae2 * omg
+                mpF = ao2 * (small if co <= 0.0 else large) + ae2 * (1.0 + g)
                 k12 = r * F
-                if q1 == 0.0 or q2 == 0.0:
-                    kd = kz2 if (q1 == 0.0 and q2 == 0.0) else kz1
-                else:
-                    kd = m - beta * t
-                c = p1 if dup[k] else w2 * k12 + b2
-                if std:
-                    th[k] = width * k12 + 1.0 + w2 * kd * th[k]
-                else:
-                    th[k] = th[k] * (w2 * kd) + c
+                kd = m - beta * t
+                kd = kd if (q1 != 0.0 and q2 != 0.0) else (kz2 if q1 == q2 else kz1)
+                c = p1 if dup[k] != 0.0 else w2 * k12 + b2
+                thk = th[k]
+                th[k] = (width * k12 + 1.0 + w2 * kd * thk) if std else thk * (w2 * kd) + c
                 cv[k] = c
-                if not last:
-                    p2 = Q2[l + 1, j]
-                    sq = sq1 + math.sqrt(q2)
-                    dq = (q1 - q2) / sq if sq > 0.0 else 0.0
-                    D = w4 * r * r * mmF * mpF + w2 * b2 * (m * dq * dq + 2.0 * r * mmF)
-                    rn = _root_prod(p1, p2)
-                    if rn == 0.0:
-                        tt[k] = 0.0
-                        ss[k] = 0.0
-                        cc[k] = 1.0
-                    else:
-                        sD = math.sqrt(D if D > 0.0 else 0.0)
-                        tt[k] = atan2_pos(sD, c)
-                        ss[k] = sD / rn
-                        cc[k] = c / rn
+                # next angle (also after the last layer: harmless, keeps the loop branch-free);
+                # sqrt(q1) - sqrt(q2) = (q1 - q2) / (sqrt(q1) + sqrt(q2))
+                dq = sq1 - sq2
+                D = w4 * r * r * mmF * mpF + wb * (m * dq * dq + 2.0 * r * mmF)
+                rn = sp1 * S2[l + 1, j]
+                irn = ip1 * I2[l + 1, j]
+                sD = math.sqrt(max(D, 0.0))
+                pos = rn > 0.0
+                tt[k] = _atan2_sel(sD, c) if pos else 0.0
+                ss[k] = sD * irn if pos else 0.0
+                cc[k] = c * irn if pos else 1.0
         for k in range(nb):
             G[i, jb + k] = cv[k]
             T[i, jb + k] = th[k]
 
 
-@numba.njit(cache=True, parallel=True)
-def abrelu_kernel(G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, ao2, ae2, kz1, kz2, std, width,
-                  sym, flag):
-    """In place: G (raw <x, x'>) becomes the NNGP, T receives the NTK."""
+@numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, parallel=True)
+def abrelu_kernel(G, T, Q1, Q2, S1, S2, I1, I2, U1, U2, N1, N2, w2, b2, d, ao2, ae2, kz1, kz2,
+                  std, width, sym, flag):
+    """In place: G (raw <x, x'>) becomes the NNGP, T receives the NTK.
+
+    S = sqrt(Q) and I = 1/S (0 where Q = 0) are the chains' square roots and reciprocals.
+    """
     n1 = G.shape[0]
     half = (n1 + 1) // 2 if sym else n1
     for ii in numba.prange(half):
         j0 = ii if sym else 0
-        _abrelu_row(ii, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, ao2, ae2, kz1, kz2, std,
-                    width, j0, flag)
+        _abrelu_row(ii, G, T, Q1, Q2, S1, S2, I1, I2, U1, U2, N1, N2, w2, b2, d, ao2, ae2,
+                    kz1, kz2, std, width, j0, flag)
         k = n1 - 1 - ii
         if sym and k != ii:
-            _abrelu_row(k, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, ao2, ae2, kz1, kz2, std,
-                        width, k, flag)
+            _abrelu_row(k, G, T, Q1, Q2, S1, S2, I1, I2, U1, U2, N1, N2, w2, b2, d, ao2, ae2,
+                        kz1, kz2, std, width, k, flag)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy", fastmath={"contract"})
 def _erf_row(i, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, S2, B2, std, width, j0, flag):
     n2 = G.shape[1]
     L = Q1.shape[0] - 1
     a0 = S2 * 2.0 / PI
     a1 = S2 * 4.0 * B2 / PI
+    B22 = 2.0 * B2
+    B44 = 4.0 * B2 * B2
+    tt = np.empty(CH)
+    ss = np.empty(CH)
+    cc = np.empty(CH)
     cv = np.empty(CH)
     DD = np.empty(CH)
     th = np.empty(CH)
-    dup = np.empty(CH, dtype=np.bool_)
+    dup = np.empty(CH)
     for jb in range(j0, n2, CH):
         nb = min(CH, n2 - jb)
+        _first_layer(i, jb, nb, G, Q1, Q2, U1, U2, N1, N2, w2, b2, d, flag, std, cv, tt, ss,
+                     cc, th, dup)
+        q10 = Q1[0, i]
         for k in range(nb):
-            j = jb + k
-            g = G[i, j]
-            c, t, s, co = _first_angle(g, i, j, Q1, Q2, U1, U2, N1, N2, w2, b2, d, flag)
-            rr = _root_prod(Q1[0, i], Q2[0, j])
-            DD[k] = (rr * s) * (rr * s)
-            dup[k] = t == 0.0 and Q1[0, i] == Q2[0, j]   # identical inputs: the diagonal chain
-            th[k] = g + 1.0 if std else c
-            cv[k] = c
+            q20 = Q2[0, jb + k]
+            p = q10 * q20
+            rr = math.sqrt(p) if p <= 1e300 else math.sqrt(q10) * math.sqrt(q20)
+            DD[k] = (rr * ss[k]) * (rr * ss[k])
         for l in range(L):
             q1 = Q1[l, i]
             p1 = Q1[l + 1, i]
-            last = l + 1 == L
-            for k in range(nb):
+            for k in range(nb):               # vectorised: selects only
                 j = jb + k
                 q2 = Q2[l, j]
-                D = DD[k]
-                E = 1.0 + 2.0 * B2 * (q1 + q2) + 4.0 * B2 * B2 * (D if D > 0.0 else 0.0)
+                E = 1.0 + B22 * (q1 + q2) + B44 * max(DD[k], 0.0)
                 sE = math.sqrt(E)
-                k12 = a0 * atan2_any(2.0 * B2 * cv[k], sE)
+                y = B22 * cv[k]
+                a = _atan2_sel(abs(y), sE)
+                k12 = a0 * (a if y >= 0.0 else -a)
                 kd = a1 / sE
-                c = p1 if dup[k] else w2 * k12 + b2
-                if std:
-                    th[k] = width * k12 + 1.0 + w2 * kd * th[k]
-                else:
-                    th[k] = th[k] * (w2 * kd) + c
+                c = p1 if dup[k] != 0.0 else w2 * k12 + b2
+                thk = th[k]
+                th[k] = (width * k12 + 1.0 + w2 * kd * thk) if std else thk * (w2 * kd) + c
                 cv[k] = c
-                if not last:
-                    DD[k] = 0.0 if dup[k] else p1 * Q2[l + 1, j] - c * c
+                Dn = p1 * Q2[l + 1, j] - c * c      # loads outside the select: vectorises
+                DD[k] = 0.0 if dup[k] != 0.0 else Dn
         for k in range(nb):
             G[i, jb + k] = cv[k]
             T[i, jb + k] = th[k]
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, parallel=True)
 def erf_kernel(G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, S2, B2, std, width, sym, flag):
     """phi = S erf(B x): in place, G becomes the NNGP and T the NTK."""
     n1 = G.shape[0]
@@ -288,7 +294,7 @@ def erf_kernel(G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, S2, B2, std, width, sym,
             _erf_row(k, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, S2, B2, std, width, k, flag)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy", fastmath={"contract"})
 def mirror(A):
     """Copy the upper triangle onto the lower one (blocked, exact)."""
     n = A.shape[0]

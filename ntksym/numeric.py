@@ -14,6 +14,8 @@ Numerical conventions:
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import mpmath
 import numpy as np
 import scipy.special
@@ -52,8 +54,13 @@ def _stable_rewrite(expr):
 
 
 def lambdify_numpy(expr, args=(_q1, _q2, _c)):
-    """A vectorised float64 function of ``args`` computing ``expr``."""
-    expr = _stable_rewrite(sp.sympify(expr))
+    """A vectorised float64 function of ``args`` computing ``expr`` (cached per expression)."""
+    return _lambdify_numpy(sp.sympify(expr), tuple(args))
+
+
+@lru_cache(maxsize=1024)
+def _lambdify_numpy(expr, args):
+    expr = _stable_rewrite(expr)
     modules = [{"logaddexp0": lambda t: np.logaddexp(0.0, t)}] + _NUMPY_MODULES
     return sp.lambdify(args, expr, modules=modules)
 
