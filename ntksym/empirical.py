@@ -129,11 +129,10 @@ def _activation_functions(act, need_derivative):
     return phi, fast[1] if fast else activation_function(act.derivative())
 
 
-def _piecewise_linear(act):
-    """Fast (phi, phi') for continuous c + a min(x, 0) + b max(x, 0) (ReLU, leaky ReLU, |x|).
+def _pl_coefficients(act):
+    """(c, a, b) when phi = c + a min(x, 0) + b max(x, 0) (continuous, piecewise linear), else None.
 
-    Recognised from the activation's piecewise-polynomial structure, not its name; phi'(0) is the
-    left slope a, the convention H(0) = 0 of :meth:`~ntksym.Activation.derivative`.
+    Recognised from the activation's piecewise-polynomial structure, not its name.
     """
     pwp = act.piecewise_polynomial if act.is_symbolic else None
     if pwp is None or pwp.degree > 1:
@@ -142,7 +141,18 @@ def _piecewise_linear(act):
     plus = tuple(pwp.plus) + (0,) * (2 - len(pwp.plus))
     if not (minus[0] == plus[0] == pwp.at_zero):
         return None
-    c0, a, b = float(minus[0]), float(minus[1]), float(plus[1])
+    return float(minus[0]), float(minus[1]), float(plus[1])
+
+
+def _piecewise_linear(act):
+    """Fast (phi, phi') for continuous c + a min(x, 0) + b max(x, 0) (ReLU, leaky ReLU, |x|).
+
+    phi'(0) is the left slope a, the convention H(0) = 0 of :meth:`~ntksym.Activation.derivative`.
+    """
+    coefficients = _pl_coefficients(act)
+    if coefficients is None:
+        return None
+    c0, a, b = coefficients
 
     def phi(t):
         out = np.maximum(t, 0.0)
@@ -161,6 +171,19 @@ def _piecewise_linear(act):
         return np.where(t > 0.0, b, a)
 
     return phi, dphi
+
+
+@lru_cache(maxsize=64)
+def _relu_slope(act):
+    """b when phi(x) = b max(x, 0) with b > 0 (ReLU), else None.
+
+    Then phi can be applied in place, phi(h) > 0 exactly when h > 0 (b h > 0 for every normal
+    h > 0), so phi'(h) = b [phi(h) > 0] and the backward pass needs phi(h) only, not h.
+    """
+    coefficients = _pl_coefficients(act)
+    if coefficients is None or coefficients[:2] != (0.0, 0.0) or not coefficients[2] > 0:
+        return None
+    return coefficients[2]
 
 
 # --------------------------------------------------------------------------------------------
@@ -291,75 +314,227 @@ class EmpiricalNetwork:
             h *= sw[k]
             h += sb * b
             A = phi(h)
-        K = _gram(A, None if X2 is None else X1.shape[0])
+        K = _product(A) if X2 is None else _product(A[:X1.shape[0]], A[X1.shape[0]:])
         # the read-out weights have variance W_std^2 / width in both parameterizations
         K *= float(self.net.W_std) ** 2 / self.width
         K += float(self.net.b_std) ** 2
         return K
 
-    def ntk(self, X1, X2=None):
+    def ntk(self, X1, X2=None, *, block_size=None):
         """The empirical NTK sum_p df(x)/dtheta_p df(x')/dtheta_p, float64, shape (n1, n2).
 
-        Computed layer by layer (see the module docstring); exactly symmetric when X2 is None.
+        Computed layer by layer without the Jacobian (see the module docstring), accumulating
+        Theta in place during the backward pass; exactly symmetric when X2 is None.
+
+        Args:
+            X1, X2: inputs of shape (n1, d) and (n2, d); X2 None means X1 against itself.
+            block_size: rows of X1 and X2 per block. Blocks of rows are processed pairwise, so
+                the state of the forward/backward pass is that of two blocks, not of all rows,
+                at the price of recomputing each block's forward/backward pass once per block
+                it is paired with. None (default) is automatic: no blocks while the state of
+                all rows fits in :data:`NTK_MEMORY_BUDGET` bytes, else the largest blocks whose
+                state does. See :meth:`ntk_memory` for the memory it takes.
 
         Raises:
-            ValueError: for activations whose derivative is a Dirac delta (step, sign).
+            ValueError: for activations whose derivative is a Dirac delta (step, sign), and for
+                block_size < 1.
+            TypeError: for a block_size that is not an integer.
         """
         X1, X2 = self._inputs(X1, X2)
-        phi, dphi = _functions(self.net, True)
-        alphas, beta, sw, sb = self._scales()
-        split = None if X2 is None else X1.shape[0]
-        params = self.params
-        L = len(params) - 1
-        A = X1 if X2 is None else np.vstack([X1, X2])
-        grams, derivs = [], []
-        for k in range(L):  # dense layers 0..L-1 map A_k to the hidden h^{k+1}
-            W, b = params[k]
-            grams.append(_gram(A, split))
-            h = A @ W
-            h *= sw[k]
-            h += sb * b
-            derivs.append(dphi(h))
-            A = phi(h)
-            del h
-        # read-out layer L: df/dW^L = sw_L A_L, df/db^L = sb
-        K = _gram(A, split)
-        K *= alphas[L]
-        K += beta
-        del A
-        # backward: B_L = (d f / d h^L) = sw_L W^L[:, 0] * phi'(h^L); then B_k from B_{k+1}
-        B = derivs.pop()
-        B *= sw[L] * params[L][0][:, 0]
-        for k in range(L - 1, -1, -1):
-            G = _gram(B, split)
-            M = grams.pop()
-            M *= alphas[k]
-            M += beta
-            G *= M
-            K += G
-            del G, M
-            if k == 0:
-                break
-            B = B @ params[k][0].T
-            B *= sw[k]
-            B *= derivs.pop()
+        _functions(self.net, True)  # fail early on step and sign
+        n1 = X1.shape[0]
+        n2 = None if X2 is None else X2.shape[0]
+        block = self._block_size(n1, n2, block_size)
+        K = np.empty((n1, n1 if X2 is None else n2))
+        for i in range(0, n1, block):
+            if X2 is not None:
+                for j in range(0, n2, block):
+                    self._accumulate(K[i:i + block, j:j + block], X1[i:i + block],
+                                     X2[j:j + block])
+                continue
+            self._accumulate(K[i:i + block, i:i + block], X1[i:i + block], None)
+            for j in range(i + block, n1, block):
+                upper = K[i:i + block, j:j + block]
+                self._accumulate(upper, X1[i:i + block], X1[j:j + block])
+                K[j:j + block, i:i + block] = upper.T
+        if X2 is None and not _matmul_is_symmetric():
+            _mirror_upper(K)
         return K
 
+    def ntk_memory(self, n1, n2=None, block_size=None):
+        """An upper bound, in bytes, on the memory that :meth:`ntk` allocates at its peak.
 
-def _gram(A, split=None):
-    """A A^T, exactly symmetric, or with ``split`` the cross block A[:split] A[split:]^T.
+        With L hidden layers of width W, inputs of dimension d, and m1 = min(b, n1),
+        m2 = min(b, n2) the rows of a block (b = ``block_size``, automatic if None), it is
+
+            8 [n1 n2 + 2 m1 m2 + (L + c) r W + (n1 + n2) d] + 16 B
+
+        (with X2 None: n2 = n1 and the d-term counted once): the result, two work matrices for
+        the Gram products of a block pair, the forward/backward state of r = m1 + m2 rows
+        (r = n1 when X2 is None and there is one block), the float64 copies of the inputs,
+        and NumPy's ufunc buffers (B = ``numpy.getbufsize()`` elements, 64 KiB for each of
+        two). The state per row is one float64 vector of width W per hidden layer (the
+        pre-activations; for ReLU the activations, from which phi' is read off) plus c
+        vectors for the backward pass: c = 1 for ReLU, which is applied in place, and c = 1 + t
+        for other activations, with t the n x W temporaries of evaluating phi and phi' as
+        NumPy expressions (t = 1 for tanh, erf, sin, |x| and cubics; counted as t = 3 here).
+        The weights, which the network holds, are not counted.
+
+        The depth enters through (L + c) r W: with one block the memory is O(L n W + n^2),
+        because the backward pass needs every layer's pre-activations, and keeping them is
+        what avoids recomputing the forward pass. A depth-independent O(n W + n^2) needs
+        recomputation: ``block_size`` = n / (2 (L + c)) brings the state down to 8 n W bytes,
+        at the price of recomputing each block's forward/backward pass for every block it is
+        paired with (the forward and backward matrix products then cost about n / b times
+        theirs without blocks; the Gram products cost the same).
+        """
+        L, W = self.net.depth, self.width
+        d = self.params[0][0].shape[0]
+        n1 = _check_int(n1, "n1", 1, "the number of rows of X1")
+        sym = n2 is None
+        n2 = n1 if sym else _check_int(n2, "n2", 1, "the number of rows of X2")
+        block = self._block_size(n1, None if sym else n2, block_size)
+        m1, m2 = min(block, n1), min(block, n2)
+        rows = n1 if sym and block >= n1 else m1 + m2
+        inputs = n1 if sym else n1 + n2
+        return int(8 * (n1 * n2 + 2 * m1 * m2 + self._state_per_row() * rows * W
+                        + inputs * d) + 16 * np.getbufsize())
+
+    def _state_per_row(self):
+        """L + c: float64 vectors of width W per input row held by the forward/backward pass."""
+        return self.net.depth + (1 if _relu_slope(self.net.activation) else 4)
+
+    def _block_size(self, n1, n2, block_size):
+        """The rows per block: checked if given, else automatic (see :meth:`ntk`)."""
+        if block_size is not None:
+            return _check_int(block_size, "block_size", 1, "block_size is the number of input "
+                              "rows processed together, or None for automatic")
+        row = 8 * self._state_per_row() * self.width
+        rows = n1 if n2 is None else n1 + n2
+        if rows * row <= NTK_MEMORY_BUDGET:
+            return max(n1, n2 or 0)
+        return max(1, int(NTK_MEMORY_BUDGET // (2 * row)))
+
+    def _accumulate(self, K, X1, X2):
+        """K[...] = Theta(X1, X2) (X2 None: X1 against itself), in place.
+
+        One forward/backward pass per side, in lockstep down the layers: the Gram products of
+        layer k are formed as soon as B_{k+1} is known, and added into K, so only two work
+        matrices of K's shape exist at any time.
+        """
+        alphas, beta = self._scales()[:2]
+        one = self._factors(X1)
+        two = None if X2 is None else self._factors(X2)
+        GA = GB = None
+        for k, A1, B1 in one:
+            A2 = B2 = None
+            if two is not None:
+                _, A2, B2 = next(two)
+            if B1 is None:  # the read-out layer: alpha_L A_L A_L^T + beta
+                _product(A1, A2, out=K)
+                K *= alphas[k]
+                if beta:
+                    K += beta
+            else:           # (B_{k+1} B_{k+1}^T) * (alpha_k A_k A_k^T + beta)
+                if GA is None:
+                    GA, GB = np.empty(K.shape), np.empty(K.shape)
+                _product(A1, A2, out=GA)
+                _product(B1, B2, out=GB)
+                GA *= alphas[k]
+                if beta:
+                    GA += beta
+                GA *= GB
+                K += GA
+            del A1, B1, A2, B2  # let the passes free or overwrite them
+
+    def _factors(self, X):
+        """Yield (k, A_k, B_{k+1}) for k = L, L-1, ..., 0 on the rows of X.
+
+        A_k = phi(h^k) (A_0 = X) and B_{k+1} = df/dh^{k+1} (None for k = L: the read-out).
+        The forward pass keeps h^1..h^L (for ReLU the activations A_k, from which phi' is
+        read off); the backward pass drops each as soon as it is used, and overwrites the
+        yielded arrays, so each must be used before the next is asked for.
+        """
+        phi, dphi = _functions(self.net, True)
+        relu = _relu_slope(self.net.activation)
+        _, _, sw, sb = self._scales()
+        params = self.params
+        L = len(params) - 1
+        kept, A = [], X
+        for k in range(L):
+            W, b = params[k]
+            h = A @ W
+            h *= sw[k]
+            if sb:
+                h += sb * b
+            if relu is None:
+                A = None  # free A_{k-1} before phi allocates A_k
+                A = phi(h)
+            else:         # phi in place: h becomes A_k
+                np.maximum(h, 0.0, out=h)
+                if relu != 1.0:
+                    h *= relu
+                A = h
+            kept.append(h)
+        del h
+        yield L, A, None
+        v = sw[L] * params[L][0][:, 0]   # df/dA_L
+        A = None
+        if relu is None:
+            D = dphi(kept.pop())
+            B = D * v
+            del D
+        else:             # B_L = v * relu [A_L > 0], over A_L
+            B = kept.pop()
+            np.multiply(B > 0.0, relu * v, out=B)
+        for k in range(L - 1, -1, -1):
+            A = X if k == 0 else kept[-1] if relu is not None else phi(kept[-1])
+            yield k, A, B
+            if k == 0:
+                return
+            A = None
+            B = np.matmul(B, params[k][0].T)  # the old B is freed here
+            if relu is None:
+                B *= sw[k]
+                D = dphi(kept.pop())
+                B *= D
+                del D
+            else:
+                B *= kept.pop() > 0.0
+                B *= relu * sw[k]
+
+
+NTK_MEMORY_BUDGET = 2 ** 30
+"""Bytes that the forward/backward state of :meth:`EmpiricalNetwork.ntk` may take before the
+automatic ``block_size`` splits the rows into blocks (the n1 x n2 result comes on top)."""
+
+
+def _product(A1, A2=None, out=None):
+    """A1 A2^T into ``out``; A1 A1^T, exactly symmetric, when A2 is None.
 
     NumPy computes ``A @ A.T`` with BLAS syrk (half the flops of gemm) and mirrors the
     triangle. (SciPy's BLAS is not used: it may be a second OpenBLAS whose threads then contend
     with NumPy's.)
     """
-    if split is not None:
-        return A[:split] @ A[split:].T
+    if A2 is not None:
+        return np.matmul(A1, A2.T, out=out)
+    out = np.matmul(A1, A1.T, out=out)
+    if not _matmul_is_symmetric():  # a BLAS without the syrk path
+        _mirror_upper(out)
+    return out
+
+
+@lru_cache(maxsize=None)
+def _matmul_is_symmetric():
+    """Whether this NumPy computes A @ A.T exactly symmetric (its syrk path); checked once."""
+    A = np.random.default_rng(0).standard_normal((67, 131))
     G = A @ A.T
-    if not np.array_equal(G, G.T):  # a BLAS without the syrk path: mirror the upper triangle
-        iu = np.triu_indices(len(G), 1)
-        G[(iu[1], iu[0])] = G[iu]
-    return G
+    return bool(np.array_equal(G, G.T))
+
+
+def _mirror_upper(G):
+    iu = np.triu_indices(len(G), 1)
+    G[(iu[1], iu[0])] = G[iu]
 
 
 # --------------------------------------------------------------------------------------------
