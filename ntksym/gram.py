@@ -225,6 +225,13 @@ def _chain(kind, params, net, q, w2, b2):
     return Q
 
 
+def _roots(Q):
+    """sqrt(Q) and its reciprocal (0 where Q = 0), for the numba kernels."""
+    S = np.sqrt(Q)
+    with np.errstate(divide="ignore"):
+        return S, np.where(S > 0, 1.0 / S, 0.0)
+
+
 # --------------------------------------------------------------------------------------------
 # numpy tiles
 # --------------------------------------------------------------------------------------------
@@ -241,6 +248,7 @@ def _tile_numpy(kind, params, net, g, i, j, Q1, Q2, U1, U2, N1, N2, w2, b2, d, k
         S2, B2 = params
         rr = _root_prod(Q1[0][i], Q2[0][j])
         D = (rr * s) ** 2
+    par = _parallel_pairs(net, t, b2) if kind == "generic" else None
     for l in range(L):
         q1, q2 = Q1[l][i], Q2[l][j]
         if kind == "abrelu":
@@ -261,6 +269,8 @@ def _tile_numpy(kind, params, net, g, i, j, Q1, Q2, U1, U2, N1, N2, w2, b2, d, k
             qa, qb = np.broadcast_arrays(q1, q2)
             k12 = np.asarray(net.dual(qa, qb, c), dtype=float)
             kd = np.asarray(net.dual.ntk(qa, qb, c), dtype=float)
+            if par is not None:
+                k12, kd, par = _parallel_step(par, qa, qb, k12, kd)
         c = np.where(dup, Q1[l + 1][i], w2 * k12 + b2)
         th = width * k12 + 1.0 + (w2 * kd) * th if std else th * (w2 * kd) + c
         if l + 1 < L:
@@ -284,6 +294,48 @@ def _tile_numpy(kind, params, net, g, i, j, Q1, Q2, U1, U2, N1, N2, w2, b2, d, k
                 bound = _root_prod(p1, p2)
                 c = np.clip(c, -bound, bound)
     return c, th
+
+
+_PAR_TOL = 2.0 ** -48   # first-layer angles this close to 0 or pi: proportional inputs
+
+
+def _parallel_pairs(net, t, b2):
+    """Signs of the pairs that stay exactly (anti)parallel through every layer, or None.
+
+    Without bias and with phi positively homogeneous of degree n >= 1, inputs x and lambda x
+    (lambda > 0) stay parallel at every layer: their correlation is exactly 1. An odd phi keeps
+    antiparallel pairs antiparallel, an even one makes them parallel. The closed forms,
+    evaluated at a rounded c = sqrt(q1 q2), would see a spurious angle of ~1e-8 there (a square
+    root of the rounding); these pairs are instead evaluated from k(q1, q2, +-sqrt(q1 q2)) =
+    (q1 q2)^(n/2) k(1, 1, +-1) and its NTK factor (degree n - 1).
+    """
+    act = net.activation
+    n = act.homogeneity if b2 == 0 and getattr(act, "is_symbolic", False) else None
+    if not n:   # None, or degree 0 (step, sign): their map amplifies an angle t to ~sqrt(t),
+        return None  # so the rounding-level angle of float inputs x, 3x is real, not noise
+    sign = np.where(t <= _PAR_TOL, 1.0, np.where(t >= math.pi - _PAR_TOL, -1.0, 0.0))
+    if not np.any(sign):
+        return None
+    one = np.ones(1)
+    ref = {s: (float(net.dual(one, one, s * one)[0]), float(net.dual.ntk(one, one, s * one)[0]))
+           for s in (1.0, -1.0)}
+    return sign, n, act.parity, ref
+
+
+def _parallel_step(par, q1, q2, k12, kd):
+    """k and its NTK factor of one layer with the (anti)parallel pairs exact; the next signs."""
+    sign, n, parity, ref = par
+    r = _root_prod(q1, q2)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for s in (1.0, -1.0):
+            on = (sign == s) & (r > 0)
+            if np.any(on):
+                k12 = np.where(on, r ** n * ref[s][0], k12)
+                kd = np.where(on, r ** (n - 1) * ref[s][1], kd)
+    anti = sign < 0
+    if np.any(anti):
+        sign = np.where(anti, {"odd": -1.0, "even": 1.0}.get(parity, 0.0), sign)
+    return k12, kd, (sign, n, parity, ref)
 
 
 def _run_numpy(kind, params, net, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, kz, sym):
@@ -361,13 +413,8 @@ def gram_float64(net, X1, X2=None, backend=None):
     width = float(net.width) if std else 0.0
     if use_nb:
         if kind == "abrelu":
-            S1 = np.sqrt(Q1)
-            with np.errstate(divide="ignore"):
-                I1 = np.where(S1 > 0, 1.0 / S1, 0.0)
-            S2, I2 = (S1, I1) if sym else (np.sqrt(Q2), None)
-            if not sym:
-                with np.errstate(divide="ignore"):
-                    I2 = np.where(S2 > 0, 1.0 / S2, 0.0)
+            S1, I1 = _roots(Q1)
+            S2, I2 = (S1, I1) if sym else _roots(Q2)
             _nb.abrelu_kernel(G, T, Q1, Q2, S1, S2, I1, I2, U1, U2, N1, N2, w2, b2, float(d),
                               params[0], params[1], kz[0], kz[1], std, width, sym, _FLAG)
         else:
