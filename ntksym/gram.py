@@ -368,8 +368,37 @@ def _mirror_numpy(A):
 # entry point
 # --------------------------------------------------------------------------------------------
 
-def gram_float64(net, X1, X2=None, backend=None):
+_ROWS = 1024   # rows of <x, x'> formed per matrix product (no n x n temporary)
+
+
+def _outputs(out, n1, n2):
+    """The two output arrays: new ones, or the caller's ``out`` pair after checking it."""
+    if out is None:
+        return np.empty((n1, n2)), np.empty((n1, n2))
+    try:
+        G, T = out
+    except (TypeError, ValueError):
+        raise TypeError("out must be a pair (nngp, ntk) of float64 arrays") from None
+    for name, A in (("out[0]", G), ("out[1]", T)):
+        if not isinstance(A, np.ndarray):
+            raise TypeError(f"{name} must be a numpy array, got {type(A).__name__}")
+        if A.dtype != np.float64 or A.shape != (n1, n2):
+            raise ValueError(f"{name} must be a float64 array of shape {(n1, n2)}, got "
+                             f"{A.dtype} {A.shape}")
+        if not (A.flags.c_contiguous and A.flags.writeable):
+            raise ValueError(f"{name} must be C-contiguous and writeable")
+    if np.shares_memory(G, T):
+        raise ValueError("out[0] and out[1] must not overlap")
+    return G, T
+
+
+def gram_float64(net, X1, X2=None, backend=None, out=None):
     """(nngp, ntk) float64 Gram matrices of ``net`` on X1 x X2 (X2 None: X1 x X1, symmetric).
+
+    ``out`` is None or a pair of preallocated, writeable, C-contiguous float64 arrays of shape
+    (n1, n2) that receive the results (for instance ``numpy.lib.format.open_memmap`` files when
+    the two n x n matrices do not fit in memory: the computation itself needs only O(n * L)
+    besides them, since every entry is computed in place, block of rows by block of rows).
 
     ``backend`` is None (numba when installed, else numpy), ``"numba"`` or ``"numpy"`` for the
     structural fast paths, or ``"generic"`` to force the generic path (the dual's own float64

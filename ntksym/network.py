@@ -269,7 +269,7 @@ class MLP:
         return latex_network(self, printer)
 
     # -- numeric -----------------------------------------------------------------------------
-    def gram(self, X1, X2=None, dps=None):
+    def gram(self, X1, X2=None, dps=None, out=None):
         """Gram(nngp, ntk) on the rows of X1 (and X2).
 
         Args:
@@ -278,12 +278,18 @@ class MLP:
                 exactly symmetric).
             dps: None for float64 numpy arrays; an integer for mpmath matrices correct to about
                 ``dps`` significant digits.
+            out: float64 only: None, or a pair of preallocated C-contiguous float64 arrays of
+                shape (n1, n2) to write the NNGP and the NTK into, e.g. memory-mapped files
+                (``numpy.lib.format.open_memmap``) when they are too large for memory; the
+                computation needs only O((n1 + n2) * depth) memory besides them.
         """
         if self.is_symbolic:
             raise ValueError("gram() needs numeric W_std and b_std; substitute values for the "
                              "symbols first (e.g. MLP(..., W_std=1.5))")
         if dps is not None:
+            if out is not None:
+                raise ValueError("out is for float64 results; leave it None with dps")
             from .gram_mp import gram_mp
             return Gram(*gram_mp(self, X1, X2, dps))
         from .gram import gram_float64
-        return Gram(*gram_float64(self, X1, X2))
+        return Gram(*gram_float64(self, X1, X2, out=out))
