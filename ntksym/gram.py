@@ -431,11 +431,11 @@ def gram_float64(net, X1, X2=None, backend=None, out=None):
     Q2 = Q1 if sym else _chain(kind, params, net, w2 * n2sq / d + b2, w2, b2)
 
     # G holds <x, x'> and is overwritten in place by the NNGP: no extra n x n buffer
-    G = np.empty((X1.shape[0], Xb.shape[0]))
-    np.matmul(X1, Xb.T, out=G)
+    G, T = _outputs(out, X1.shape[0], Xb.shape[0])
+    for a in range(0, G.shape[0], _ROWS):   # <x, x'> in place, a block of rows at a time
+        np.matmul(X1[a:a + _ROWS], Xb.T, out=G[a:a + _ROWS])
     if sym:
         np.fill_diagonal(G, n1sq)
-    T = np.empty_like(G)
     kz = (0.0, 0.0)
     if kind == "abrelu":
         kz = (float(net.dual.ntk(0.0, 1.0, 0.0)), float(net.dual.ntk(0.0, 0.0, 0.0)))
