@@ -103,6 +103,11 @@ def _check_seed(seed):
                       "integers, e.g. seed=0")
 
 
+def _check_block_size(block_size):
+    return _check_int(block_size, "block_size", 1, "block_size is the number of input rows "
+                      "processed together, or None for automatic")
+
+
 def _check_draws(draws):
     return _check_int(draws, "draws", 1, "draws is the number of independent networks, "
                       "e.g. draws=8")
@@ -407,8 +412,7 @@ class EmpiricalNetwork:
     def _block_size(self, n1, n2, block_size):
         """The rows per block: checked if given, else automatic (see :meth:`ntk`)."""
         if block_size is not None:
-            return _check_int(block_size, "block_size", 1, "block_size is the number of input "
-                              "rows processed together, or None for automatic")
+            return _check_block_size(block_size)
         row = 8 * self._state_per_row() * self.width
         rows = n1 if n2 is None else n1 + n2
         if rows * row <= NTK_MEMORY_BUDGET:
@@ -569,20 +573,22 @@ def empirical_network(net, width=None, seed=0, input_dim=None):
     return EmpiricalNetwork(net, _check_width(width, net), _check_seed(seed), input_dim)
 
 
-def _monte_carlo(net, X1, X2, width, draws, seed, which):
+def _monte_carlo(net, X1, X2, width, draws, seed, which, **options):
     _check_net(net)
     width = _check_width(width, net)
     seed = _check_seed(seed)
     draws = _check_draws(draws)
     X1, X2 = check_inputs(X1, X2)
     _functions(net, which == "ntk")  # fail early on step/sign
+    if options.get("block_size") is not None:
+        _check_block_size(options["block_size"])
     if draws == 1:
-        return getattr(EmpiricalNetwork(net, width, seed), which)(X1, X2)
+        return getattr(EmpiricalNetwork(net, width, seed), which)(X1, X2, **options)
     children = np.random.SeedSequence(seed).spawn(draws)
     total = total2 = None
     for child in children:
         f = EmpiricalNetwork(net, width, rng=np.random.default_rng(child))
-        K = getattr(f, which)(X1, X2)
+        K = getattr(f, which)(X1, X2, **options)
         if total is None:
             total, total2 = K.copy(), K * K
         else:
@@ -594,7 +600,7 @@ def _monte_carlo(net, X1, X2, width, draws, seed, which):
     return Estimate(mean, np.sqrt(var / draws), draws)
 
 
-def empirical_ntk(net, X1, X2=None, width=None, seed=0, draws=1):
+def empirical_ntk(net, X1, X2=None, width=None, seed=0, draws=1, block_size=None):
     """The NTK of a finite-width network with the layout and parameterization of ``net``.
 
     Exact (float64) for the drawn weights: computed layer by layer, without the Jacobian.
@@ -609,17 +615,19 @@ def empirical_ntk(net, X1, X2=None, width=None, seed=0, draws=1):
         draws: number of independent networks. With ``draws=1`` (default) the network is
             ``empirical_network(net, width, seed)``; with more, the networks are drawn from the
             children of ``numpy.random.SeedSequence(seed)``.
+        block_size: rows per block, or None (automatic); see :meth:`EmpiricalNetwork.ntk`.
+            It changes the memory and time, not the result (beyond rounding).
 
     Returns:
         numpy.ndarray of shape (n1, n2) when ``draws == 1``, else ``Estimate(mean, stderr,
         draws)``.
 
     Raises:
-        TypeError: non-integer width, seed or draws; a net that is not an MLP.
-        ValueError: width < 1, draws < 1, negative seed, bad or mismatched inputs, or an
-            activation whose derivative is a Dirac delta (step, sign).
+        TypeError: non-integer width, seed, draws or block_size; a net that is not an MLP.
+        ValueError: width < 1, draws < 1, negative seed, block_size < 1, bad or mismatched
+            inputs, or an activation whose derivative is a Dirac delta (step, sign).
     """
-    return _monte_carlo(net, X1, X2, width, draws, seed, "ntk")
+    return _monte_carlo(net, X1, X2, width, draws, seed, "ntk", block_size=block_size)
 
 
 def empirical_nngp(net, X1, X2=None, width=None, draws=1, seed=0):

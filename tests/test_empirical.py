@@ -141,6 +141,129 @@ def test_nngp_is_readout_expectation(parameterization):
 
 
 # --------------------------------------------------------------------------------------------
+# row blocks and memory
+# --------------------------------------------------------------------------------------------
+
+BLOCK_NETS = [NETS[0], NETS[1], NETS[4]]     # tanh, ReLU (in-place path), sin "standard"
+XB1 = np.random.default_rng(31).standard_normal((11, 3))   # (not RNG: that would change the
+XB2 = np.random.default_rng(32).standard_normal((7, 3))    # points of the tests below)
+
+
+def _max_rel(a, b):
+    return np.max(np.abs(a - b)) / np.max(np.abs(b))
+
+
+@pytest.mark.parametrize("net", BLOCK_NETS, ids=repr)
+@pytest.mark.parametrize("block_size", [1, 2, 4, 10, 11, 50])
+def test_blocked_ntk_equals_unblocked(net, block_size):
+    """Blocks of 1, 2, 4, 10 rows (11 = 2*4 + 3 and 7 = 4 + 3: ragged last blocks), one exact
+    block and one larger than the data: the same kernel, and still the Jacobian Gram."""
+    f = empirical_network(net, width=6, seed=5, input_dim=3)
+    full, cross = f.ntk(XB1), f.ntk(XB1, XB2)
+    K = f.ntk(XB1, block_size=block_size)
+    assert np.array_equal(K, K.T)                   # the mirrored blocks are exact
+    assert _max_rel(K, full) <= 1e-13
+    K12 = f.ntk(XB1, XB2, block_size=block_size)
+    assert K12.shape == (11, 7)
+    assert _max_rel(K12, cross) <= 1e-13
+    J1, J2 = _jacobian(net, f.params, XB1), _jacobian(net, f.params, XB2)
+    assert _max_rel(K, J1 @ J1.T) <= 1e-10
+    assert _max_rel(K12, J1 @ J2.T) <= 1e-10
+    # X2 = X1 given explicitly takes the cross path: same numbers
+    assert _max_rel(f.ntk(XB1, XB1, block_size=block_size), full) <= 1e-13
+
+
+def test_block_size_through_empirical_ntk_and_draws():
+    net = NETS[1]
+    a = empirical_ntk(net, XB1, XB2, width=8, seed=2, draws=3, block_size=3)
+    b = empirical_ntk(net, XB1, XB2, width=8, seed=2, draws=3)
+    assert _max_rel(a.mean, b.mean) <= 1e-13
+    assert np.allclose(a.stderr, b.stderr, rtol=1e-9, atol=1e-14)
+
+
+def test_automatic_blocks_when_the_budget_is_exceeded(monkeypatch):
+    from ntksym import empirical
+
+    net = nk.MLP(depth=2, activation="relu", W_std=1.4, b_std=0.2)
+    f = empirical_network(net, width=16, seed=0, input_dim=3)
+    full = f.ntk(XB1)
+    # state per row: 8 (L + 1) W = 384 bytes; a budget of 1000 bytes gives blocks of one row
+    monkeypatch.setattr(empirical, "NTK_MEMORY_BUDGET", 1000)
+    assert f._block_size(11, None, None) == 1
+    assert f.ntk_memory(11) < f.ntk_memory(11, block_size=11)
+    assert _max_rel(f.ntk(XB1), full) <= 1e-13
+    calls = []
+    original = empirical.EmpiricalNetwork._accumulate
+    monkeypatch.setattr(empirical.EmpiricalNetwork, "_accumulate",
+                        lambda self, K, X1, X2: calls.append(K.shape) or original(self, K, X1,
+                                                                                    X2))
+    f.ntk(XB1)
+    assert len(calls) == 11 * 12 // 2 and set(calls) == {(1, 1)}   # the upper triangle
+
+
+def _peak(fn):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        fn()
+        return tracemalloc.get_traced_memory()[1] - start
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("n, width, depth", [(300, 400, 3), (400, 100, 6)])
+def test_peak_memory_within_formula(n, width, depth):
+    """tracemalloc peak <= 8 [n1 n2 + 2 m1 m2 + (L + 1) r W + (n1 + n2) d] + 16 bufsize for
+    ReLU, a bound derived by hand (not by the code under test's ntk_memory), and blocks cut
+    the memory. The second case (n > W, depth 6) would fail if the L n x n Gram matrices of
+    the forward pass were kept: 3 n^2 + 7 n W = 760k floats, (L + 1) n^2 = 1.1M."""
+    net = nk.MLP(depth=depth, activation="relu", W_std=1.4, b_std=0.2)
+    d = 5
+    X = np.random.default_rng(0).standard_normal((n, d))
+    X2 = np.random.default_rng(1).standard_normal((n // 2, d))
+    f = empirical_network(net, width=width, seed=0, input_dim=d)
+    f.ntk(X[:3])                                     # compile/cache outside the measurement
+    buffers = 16 * np.getbufsize()
+
+    def bound(n1, n2, m1, m2, rows, inputs):
+        return 8 * (n1 * n2 + 2 * m1 * m2 + (depth + 1) * rows * width + inputs * d) + buffers
+
+    sym = _peak(lambda: f.ntk(X))
+    assert 8 * n * n <= sym <= bound(n, n, n, n, n, n)
+    assert sym <= f.ntk_memory(n)
+    cross = _peak(lambda: f.ntk(X, X2))
+    assert cross <= bound(n, n // 2, n, n // 2, n + n // 2, n + n // 2)
+    b = 32
+    blocked = _peak(lambda: f.ntk(X, block_size=b))
+    assert blocked <= bound(n, n, b, b, 2 * b, n)
+    assert blocked <= f.ntk_memory(n, block_size=b)
+    assert blocked < sym - 8 * (depth - 1) * n * width     # the state no longer grows with n
+    # the depth-independent setting: state of two blocks <= 8 n W bytes
+    b = n // (2 * (depth + 1))
+    assert _peak(lambda: f.ntk(X, block_size=b)) <= 8 * (n * n + 2 * b * b + n * width
+                                                        + n * d) + buffers
+
+
+@pytest.mark.parametrize("block_size, exc, match", [
+    (0, ValueError, "block_size must be >= 1, got 0"),
+    (-3, ValueError, "block_size must be >= 1"),
+    (2.5, TypeError, "block_size must be an integer"),
+    (True, TypeError, "block_size must be an integer"),
+    ("4", TypeError, "block_size"),
+])
+def test_bad_block_size(block_size, exc, match):
+    f = empirical_network(NETS[1], width=4, seed=0, input_dim=3)
+    with pytest.raises(exc, match=match):
+        f.ntk(X5, block_size=block_size)
+    with pytest.raises(exc, match=match):
+        empirical_ntk(NETS[1], X5, width=4, block_size=block_size)
+    with pytest.raises(exc, match=match):
+        empirical_ntk(NETS[1], X5, width=4, draws=2, block_size=block_size)
+
+
+# --------------------------------------------------------------------------------------------
 # reproducibility, parameterizations, the Estimate
 # --------------------------------------------------------------------------------------------
 
