@@ -1,8 +1,9 @@
 """The bridge from symbolic to numeric: SymPy expressions to float64 (numpy) and mpmath code.
 
-This module and :mod:`ntksym.quadrature` are the only places where numpy is imported. They are
-leaf utilities: they know nothing of the derivation engine, which calls them to verify each
-derived formula against quadrature.
+Together with :mod:`ntksym.quadrature` it is the derivation engine's only contact with numpy:
+both are leaf utilities that know nothing of the engine, which calls them to verify each derived
+formula against quadrature. (The numeric layers downstream -- Gram matrices, empirical
+networks, ranks -- use numpy directly.)
 
 Numerical conventions:
 
