@@ -190,7 +190,7 @@ def iv_atan2(y, x):
         if xb < 0:
             return pi - iv.atan2(y, -x)
         return _interval(0, _hi(pi))
-    return _interval(-_hi(pi), _hi(pi))
+    return _interval(_neg(_hi(pi)), _hi(pi))
 
 
 def _erf_point(x):
@@ -222,7 +222,7 @@ def _erf_point(x):
             b = term / (2 * n + 1)
             if n >= float(x2) and _hi(b) < eps:
                 # alternating series, terms decreasing from here on: |remainder| <= b_n
-                s = s + _interval(-_hi(b), _hi(b))
+                s = s + _interval(_neg(_hi(b)), _hi(b))
                 break
             s = s - b if n % 2 else s + b
         out = 2 * s / iv.sqrt(iv.pi)
