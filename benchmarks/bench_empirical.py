@@ -1,15 +1,23 @@
-"""Time the structured empirical NTK against the matrix products it needs (and neural-tangents).
+"""Time the structured empirical NTK against the matrix products it needs (and neural-tangents),
+and measure its peak memory against the formula of ``EmpiricalNetwork.ntk_memory``.
 
-Target (issue 5): width 2048, depth 3, n = 1024, d = 32 (ReLU, "ntk" parameterization) in at
-most 2x the time of its matrix products.
+Configurations (ReLU, "ntk" parameterization, depth 3, d = 32): width 512 with n = 256, and the
+target of issue 5, width 2048 with n = 1024, at most 2x the time of its matrix products.
 
-    python benchmarks/bench_empirical.py [--quick] [--no-nt]
+    python benchmarks/bench_empirical.py [--quick] [--no-nt] [--no-blocks]
 
-The matrix-product baseline times, with ``numpy.matmul`` (BLAS gemm) on arrays of the same
-shapes, every product the computation needs: the forward pass (n x d x W, then L - 1 times
-n x W x W), the backward pass (L - 1 times n x W x W), and the 2L + 1 Gram matrices (X X^T, and
-A_k A_k^T, B_k B_k^T for k = 1..L, each n x W x n). ntksym computes the symmetric Grams with BLAS
-syrk (half the flops of gemm), so its ratio can be below 1. Weight drawing is timed separately.
+The matrix-product baseline times, with ``numpy.matmul`` on arrays of the same shapes, every
+product the computation needs: the forward pass (n x d x W, then L - 1 times n x W x W), the
+backward pass (L - 1 times n x W x W, against a transposed weight), and the 2L + 1 Gram matrices
+(X X^T, and A_k A_k^T, B_k B_k^T for k = 1..L, each n x W x n). NumPy computes ``A @ A.T`` with
+BLAS syrk, in the baseline as in ntksym. Weight drawing is timed separately.
+
+The peak memory is measured with tracemalloc in a separate call (from a cold start: no work
+buffer kept from an earlier call) and printed next to ``ntk_memory``'s formula. Unless
+``--no-blocks``, each configuration is also run in row blocks: less memory, more time (each
+block's forward/backward pass is recomputed for every block it is paired with; its ratio is to
+the same, unblocked, baseline). At width 512 the block size is n / (2 (L + c)), whose
+forward/backward state is at most 8 n W bytes whatever the depth; at width 2048 it is n / 4.
 
 If ``.venv-nt`` exists (see shared/reference/README.md), neural-tangents 0.6.5's
 ``empirical_ntk_fn`` is run as a subprocess on the same weights, in float64, for each of its
@@ -22,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 
 import numpy as np
 
@@ -80,7 +89,7 @@ def best_of(fn, repeat):
 
 
 def matmul_baseline(n, d, W, L, repeat):
-    """Best-of time of each gemm the structured NTK needs, summed."""
+    """Best-of time of each matrix product the structured NTK needs, summed."""
     rng = np.random.default_rng(0)
     X = rng.standard_normal((n, d))
     A = rng.standard_normal((n, W))
@@ -89,14 +98,28 @@ def matmul_baseline(n, d, W, L, repeat):
     t_in = best_of(lambda: X @ W0, repeat)
     t_hidden = best_of(lambda: A @ WW, repeat)        # forward n x W x W
     t_back = best_of(lambda: A @ WW.T, repeat)        # backward n x W x W
-    t_gram = best_of(lambda: A @ A.T, repeat)         # n x W x n
+    t_gram = best_of(lambda: A @ A.T, repeat)         # n x W x n (syrk)
     t_gram0 = best_of(lambda: X @ X.T, repeat)
     parts = {"forward": t_in + (L - 1) * t_hidden, "backward": (L - 1) * t_back,
              "grams": t_gram0 + 2 * L * t_gram}
     return sum(parts.values()), parts
 
 
-def run_ntksym(net, X, width, repeat):
+def peak_memory(fn):
+    """Peak bytes that fn() allocates (tracemalloc), from a cold start."""
+    from ntksym import empirical
+
+    empirical._workspace.clear()
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        fn()
+        return tracemalloc.get_traced_memory()[1] - start
+    finally:
+        tracemalloc.stop()
+
+
+def run_ntksym(net, X, width, repeat, block_size=None):
     t0 = time.perf_counter()
     f = empirical_network(net, width=width, seed=0, input_dim=X.shape[1])
     t_draw = time.perf_counter() - t0
@@ -104,10 +127,11 @@ def run_ntksym(net, X, width, repeat):
 
     def go():
         nonlocal K
-        K = f.ntk(X)
+        K = f.ntk(X, block_size=block_size)
 
     t = best_of(go, repeat)
-    return f, K, t, t_draw
+    peak = peak_memory(lambda: f.ntk(X, block_size=block_size))
+    return f, K, t, t_draw, peak
 
 
 def run_nt(f, X, cfg, tmp):
@@ -124,24 +148,29 @@ def run_nt(f, X, cfg, tmp):
 
 def main(argv=()):
     quick = "--quick" in argv
+    blocks = "--no-blocks" not in argv
     use_nt = "--no-nt" not in argv and NT_PYTHON.exists()
-    configs = [dict(width=512, depth=3, n=256, d=32, impls=[1, 2, 3]),
-               dict(width=2048, depth=3, n=1024, d=32, impls=[3])]
+    # block: rows per block of the blocked run; None is n / (2 (L + c)), the depth-independent
+    # choice (state <= 8 n W bytes; its recomputation is too slow at width 2048 for a benchmark)
+    configs = [dict(width=512, depth=3, n=256, d=32, impls=[1, 2, 3], block=None),
+               dict(width=2048, depth=3, n=1024, d=32, impls=[3], block=256)]
     if quick:
         configs = configs[:1]
-    print(f"{'width':>5} {'L':>2} {'n':>5} {'d':>3}  {'ntksym (s)':>10} {'matmuls (s)':>11} "
-          f"{'ratio':>5} {'draw (s)':>8}  neural-tangents (s, impl)   max rel. diff")
+    print(f"{'width':>5} {'L':>2} {'n':>5} {'d':>3} {'block':>5}  {'ntksym (s)':>10} "
+          f"{'matmuls (s)':>11} {'ratio':>5} {'draw (s)':>8}  {'peak (MB)':>9} "
+          f"{'formula (MB)':>12}  neural-tangents (s, impl)   max rel. diff")
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for cfg in configs:
             W, L, n, d = cfg["width"], cfg["depth"], cfg["n"], cfg["d"]
-            repeat = 3 if W <= 512 else 2
+            repeat = 5 if W <= 512 else 2
             net = nk.MLP(depth=L, activation="relu", W_std=1.5, b_std=0.1)
             X = np.random.default_rng(1).standard_normal((n, d))
-            f, K, t, t_draw = run_ntksym(net, X, W, repeat)
             base, parts = matmul_baseline(n, d, W, L, repeat)
+            f, K, t, t_draw, peak = run_ntksym(net, X, W, repeat)
+            row = dict(cfg, block_size=None, time=t, matmul=base, ratio=t / base, draw=t_draw,
+                       parts=parts, peak=peak, formula=f.ntk_memory(n))
             nt_txt, diff = "-", "-"
-            row = dict(cfg, time=t, matmul=base, ratio=t / base, draw=t_draw, parts=parts)
             if use_nt:
                 r = run_nt(f, X, dict(depth=L, width=W, W_std=1.5, b_std=0.1,
                                       implementations=cfg["impls"], repeat=repeat), tmp)
@@ -156,9 +185,20 @@ def main(argv=()):
                                nt_diff=float(diff))
                 else:
                     nt_txt = "failed: " + str(next(iter(r.values())))[:60]
-            results.append(row)
-            print(f"{W:5d} {L:2d} {n:5d} {d:3d}  {t:10.3f} {base:11.3f} {t / base:5.2f} "
-                  f"{t_draw:8.3f}  {nt_txt:26s} {diff}")
+            rows = [(row, nt_txt, diff)]
+            if blocks:
+                b = cfg["block"] or int(n / (2 * f._state_per_row()))
+                _, Kb, tb, _, peak_b = run_ntksym(net, X, W, 1 if W > 512 else repeat, b)
+                diff_b = f"{np.max(np.abs(Kb - K)) / np.max(np.abs(K)):.1e} (vs unblocked)"
+                rows.append((dict(cfg, block_size=b, time=tb, matmul=base, ratio=tb / base,
+                                  draw=t_draw, peak=peak_b,
+                                  formula=f.ntk_memory(n, block_size=b)), "-", diff_b))
+            for r, nt, df in rows:
+                results.append(r)
+                blk = "-" if r["block_size"] is None else str(r["block_size"])
+                print(f"{W:5d} {L:2d} {n:5d} {d:3d} {blk:>5}  {r['time']:10.3f} {base:11.3f} "
+                      f"{r['ratio']:5.2f} {r['draw']:8.3f}  {r['peak'] / 1e6:9.1f} "
+                      f"{r['formula'] / 1e6:12.1f}  {nt:26s} {df}")
     return results
 
 

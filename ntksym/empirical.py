@@ -25,9 +25,13 @@ A_k = phi(h^k) (A_0 = x) and B_k = df/dh^k (one row per input),
         \big(\alpha_k A_k A_k^\top + \beta\big),
 
 with alpha_k = w^2/fan_in, beta = b^2 ("ntk") or alpha_k = beta = 1 ("standard"), and
-B_{L+1} = 1. The cost is O(n^2 W L + n W^2 L) and the memory O(L n W + L n^2) (the derivatives
-phi'(h^k) and the Gram matrices of the forward pass are kept for the backward pass; the Jacobian,
-n x (number of parameters), never is). The result is float64 and exact for the drawn weights.
+B_{L+1} = 1. The cost is O(n^2 W L + n W^2 L). The forward pass keeps the pre-activations h^k
+(for ReLU the activations; phi and phi' are recomputed from them), and the backward pass adds
+each layer's term into Theta in place as soon as B_{k+1} is known, so the memory is
+O(L n W + n^2): Theta and two n x n work matrices, whatever the depth (the Jacobian,
+n x (number of parameters), never exists). Row blocks (``block_size``) trade recomputation for
+memory, down to O(n W + n^2) at any depth; see :meth:`EmpiricalNetwork.ntk_memory` for the
+exact bound. The result is float64 and exact for the drawn weights.
 
 The NNGP of one finite network is estimated by averaging over a fresh read-out layer, i.e. by the
 exact conditional expectation E[f(x) f(x') | hidden layers] = alpha_L A_L A_L^T + b^2, which is
@@ -49,6 +53,7 @@ Examples
 from __future__ import annotations
 
 import numbers
+import threading
 from collections import namedtuple
 from functools import lru_cache
 
@@ -278,12 +283,17 @@ class EmpiricalNetwork:
 
     def _scales(self):
         """(alpha_k, beta, sw_k, sb): NTK metric factors and forward scales of dense layer k."""
+        cached = getattr(self, "_scales_of", None)
+        if cached is not None and cached[0] == self.input_dim:
+            return cached[1]
         w, b = float(self.net.W_std), float(self.net.b_std)
         fan_ins = [s[0] for s in self._shapes(self.input_dim)]
         if self.net.parameterization == "standard":
-            return [1.0] * len(fan_ins), 1.0, [1.0] * len(fan_ins), 1.0
-        alphas = [w * w / f for f in fan_ins]
-        return alphas, b * b, [w / np.sqrt(f) for f in fan_ins], b
+            scales = [1.0] * len(fan_ins), 1.0, [1.0] * len(fan_ins), 1.0
+        else:
+            scales = [w * w / f for f in fan_ins], b * b, [w / np.sqrt(f) for f in fan_ins], b
+        self._scales_of = (self.input_dim, scales)
+        return scales
 
     # -- forward ----------------------------------------------------------------------------
     def _inputs(self, X1, X2=None):
@@ -349,19 +359,26 @@ class EmpiricalNetwork:
         _functions(self.net, True)  # fail early on step and sign
         n1 = X1.shape[0]
         n2 = None if X2 is None else X2.shape[0]
-        block = self._block_size(n1, n2, block_size)
+        b = self._block_size(n1, n2, block_size)
         K = np.empty((n1, n1 if X2 is None else n2))
-        for i in range(0, n1, block):
-            if X2 is not None:
-                for j in range(0, n2, block):
-                    self._accumulate(K[i:i + block, j:j + block], X1[i:i + block],
-                                     X2[j:j + block])
-                continue
-            self._accumulate(K[i:i + block, i:i + block], X1[i:i + block], None)
-            for j in range(i + block, n1, block):
-                upper = K[i:i + block, j:j + block]
-                self._accumulate(upper, X1[i:i + block], X1[j:j + block])
-                K[j:j + block, i:i + block] = upper.T
+        if X2 is None and b >= n1:
+            sizes = (n1, None)
+        else:
+            sizes = (min(b, n1), min(b, n1 if X2 is None else n2))
+        work = _take_workspace(self._work_size(*sizes))
+        try:
+            for i in range(0, n1, b):
+                if X2 is not None:
+                    for j in range(0, n2, b):
+                        self._accumulate(K[i:i + b, j:j + b], X1[i:i + b], X2[j:j + b], work)
+                    continue
+                self._accumulate(K[i:i + b, i:i + b], X1[i:i + b], None, work)
+                for j in range(i + b, n1, b):
+                    upper = K[i:i + b, j:j + b]
+                    self._accumulate(upper, X1[i:i + b], X1[j:j + b], work)
+                    K[j:j + b, i:i + b] = upper.T
+        finally:
+            _return_workspace(work)
         if X2 is None and not _matmul_is_symmetric():
             _mirror_upper(K)
         return K
@@ -372,18 +389,20 @@ class EmpiricalNetwork:
         With L hidden layers of width W, inputs of dimension d, and m1 = min(b, n1),
         m2 = min(b, n2) the rows of a block (b = ``block_size``, automatic if None), it is
 
-            8 [n1 n2 + 2 m1 m2 + (L + c) r W + (n1 + n2) d] + 16 B
+            8 [n1 n2 + 2 m1 m2 + (L + c) r W + (n1 + n2) d + 2 W] + 16 B + 16384
 
         (with X2 None: n2 = n1 and the d-term counted once): the result, two work matrices for
         the Gram products of a block pair, the forward/backward state of r = m1 + m2 rows
         (r = n1 when X2 is None and there is one block), the float64 copies of the inputs,
-        and NumPy's ufunc buffers (B = ``numpy.getbufsize()`` elements, 64 KiB for each of
-        two). The state per row is one float64 vector of width W per hidden layer (the
+        and transients: two vectors of width W, NumPy's ufunc buffers (B =
+        ``numpy.getbufsize()`` elements; 64 KiB for each of two) and Python objects (16 KiB
+        allow ample room for them). The state of one row is a float64 vector of width W per hidden layer (the
         pre-activations; for ReLU the activations, from which phi' is read off) plus c
-        vectors for the backward pass: c = 1 for ReLU, which is applied in place, and c = 1 + t
-        for other activations, with t the n x W temporaries of evaluating phi and phi' as
-        NumPy expressions (t = 1 for tanh, erf, sin, |x| and cubics; counted as t = 3 here).
-        The weights, which the network holds, are not counted.
+        more: c = 1.125 for ReLU (a second vector for the backward pass and a boolean mask;
+        phi is applied in place), and c = 2.125 + t for other activations, whose phi(h) and
+        phi'(h) are new arrays with t further temporaries (t = 1 for tanh, erf, sin, |x| and
+        cubics; counted as t = 2 here). The weights, which the network holds, are not
+        counted.
 
         The depth enters through (L + c) r W: with one block the memory is O(L n W + n^2),
         because the backward pass needs every layer's pre-activations, and keeping them is
@@ -392,6 +411,11 @@ class EmpiricalNetwork:
         at the price of recomputing each block's forward/backward pass for every block it is
         paired with (the forward and backward matrix products then cost about n / b times
         theirs without blocks; the Gram products cost the same).
+
+        The work memory (state and work matrices) is one buffer, which is kept for the next
+        call when it is at most :data:`WORKSPACE_CACHE` bytes (fresh memory costs page faults;
+        that is 10-20% of the time at width 512 and n = 256). This bound is for a call that
+        finds no such buffer; the memory held between calls is at most that constant.
         """
         L, W = self.net.depth, self.width
         d = self.params[0][0].shape[0]
@@ -403,11 +427,11 @@ class EmpiricalNetwork:
         rows = n1 if sym and block >= n1 else m1 + m2
         inputs = n1 if sym else n1 + n2
         return int(8 * (n1 * n2 + 2 * m1 * m2 + self._state_per_row() * rows * W
-                        + inputs * d) + 16 * np.getbufsize())
+                        + inputs * d + 2 * W) + 16 * np.getbufsize() + 16384)
 
     def _state_per_row(self):
         """L + c: float64 vectors of width W per input row held by the forward/backward pass."""
-        return self.net.depth + (1 if _relu_slope(self.net.activation) else 4)
+        return self.net.depth + (1.125 if _relu_slope(self.net.activation) else 4.125)
 
     def _block_size(self, n1, n2, block_size):
         """The rows per block: checked if given, else automatic (see :meth:`ntk`)."""
@@ -419,17 +443,35 @@ class EmpiricalNetwork:
             return max(n1, n2 or 0)
         return max(1, int(NTK_MEMORY_BUDGET // (2 * row)))
 
-    def _accumulate(self, K, X1, X2):
+    def _slots_size(self, m):
+        """float64 elements of one pass's buffers: L + 1 of m x W, and an m x W boolean mask."""
+        size = m * self.width
+        return (self.net.depth + 1) * size + -(-size // 8)
+
+    def _work_size(self, m1, m2=None):
+        """float64 elements of the work buffer for a block pair of m1 and m2 rows (m2 None:
+        one block against itself)."""
+        two = 0 if m2 is None else self._slots_size(m2)
+        return self._slots_size(m1) + two + 2 * m1 * (m1 if m2 is None else m2)
+
+    def _accumulate(self, K, X1, X2, work):
         """K[...] = Theta(X1, X2) (X2 None: X1 against itself), in place.
 
         One forward/backward pass per side, in lockstep down the layers: the Gram products of
         layer k are formed as soon as B_{k+1} is known, and added into K, so only two work
-        matrices of K's shape exist at any time.
+        matrices of K's shape exist. ``work`` (float64, at least :meth:`_work_size` elements)
+        holds all the buffers; its contents do not matter.
         """
         alphas, beta = self._scales()[:2]
-        one = self._factors(X1)
-        two = None if X2 is None else self._factors(X2)
-        GA = GB = None
+        m1, m2 = K.shape
+        end = self._slots_size(m1)
+        one = self._factors(X1, work[:end])
+        two = None
+        if X2 is not None:
+            two = self._factors(X2, work[end:end + self._slots_size(m2)])
+            end += self._slots_size(m2)
+        GA = work[end:end + m1 * m2].reshape(m1, m2)
+        GB = work[end + m1 * m2:end + 2 * m1 * m2].reshape(m1, m2)
         for k, A1, B1 in one:
             A2 = B2 = None
             if two is not None:
@@ -440,8 +482,6 @@ class EmpiricalNetwork:
                 if beta:
                     K += beta
             else:           # (B_{k+1} B_{k+1}^T) * (alpha_k A_k A_k^T + beta)
-                if GA is None:
-                    GA, GB = np.empty(K.shape), np.empty(K.shape)
                 _product(A1, A2, out=GA)
                 _product(B1, B2, out=GB)
                 GA *= alphas[k]
@@ -449,25 +489,28 @@ class EmpiricalNetwork:
                     GA += beta
                 GA *= GB
                 K += GA
-            del A1, B1, A2, B2  # let the passes free or overwrite them
+            del A1, B1, A2, B2  # phi's arrays can be freed
 
-    def _factors(self, X):
+    def _factors(self, X, work):
         """Yield (k, A_k, B_{k+1}) for k = L, L-1, ..., 0 on the rows of X.
 
         A_k = phi(h^k) (A_0 = X) and B_{k+1} = df/dh^{k+1} (None for k = L: the read-out).
-        The forward pass keeps h^1..h^L (for ReLU the activations A_k, from which phi' is
-        read off); the backward pass drops each as soon as it is used, and overwrites the
-        yielded arrays, so each must be used before the next is asked for.
+        The forward pass keeps h^1..h^L in L buffers of ``work`` (for ReLU the activations
+        A_k, from which phi' is read off); the backward pass computes B_k in the buffer of
+        B_{k+2}, so each array must be used before the next is asked for.
         """
         phi, dphi = _functions(self.net, True)
         relu = _relu_slope(self.net.activation)
         _, _, sw, sb = self._scales()
         params = self.params
         L = len(params) - 1
-        kept, A = [], X
+        m, size = X.shape[0], X.shape[0] * self.width
+        slots = [work[i * size:(i + 1) * size].reshape(m, self.width) for i in range(L + 1)]
+        mask = work[(L + 1) * size:].view(np.bool_)[:size].reshape(m, self.width)
+        A = X
         for k in range(L):
             W, b = params[k]
-            h = A @ W
+            h = np.matmul(A, W, out=slots[k])
             h *= sw[k]
             if sb:
                 h += sb * b
@@ -479,38 +522,64 @@ class EmpiricalNetwork:
                 if relu != 1.0:
                     h *= relu
                 A = h
-            kept.append(h)
         del h
         yield L, A, None
-        v = sw[L] * params[L][0][:, 0]   # df/dA_L
         A = None
-        if relu is None:
-            D = dphi(kept.pop())
-            B = D * v
+        v = sw[L] * (relu or 1.0) * params[L][0][:, 0]   # df/dA_L (ReLU: times phi' > 0)
+        B, spare = slots[L - 1], slots[L]
+        if relu is None:    # B_L = v phi'(h^L), over h^L
+            D = dphi(B)
+            np.multiply(D, v, out=B)
             del D
-        else:             # B_L = v * relu [A_L > 0], over A_L
-            B = kept.pop()
-            np.multiply(B > 0.0, relu * v, out=B)
+        else:               # B_L = v relu [A_L > 0], over A_L
+            np.greater(B, 0.0, out=mask)
+            np.multiply(mask, v, out=B)
         for k in range(L - 1, -1, -1):
-            A = X if k == 0 else kept[-1] if relu is not None else phi(kept[-1])
+            A = X if k == 0 else slots[k - 1] if relu is not None else phi(slots[k - 1])
             yield k, A, B
             if k == 0:
                 return
             A = None
-            B = np.matmul(B, params[k][0].T)  # the old B is freed here
+            B, spare = np.matmul(B, params[k][0].T, out=spare), B
             if relu is None:
                 B *= sw[k]
-                D = dphi(kept.pop())
+                D = dphi(slots[k - 1])
                 B *= D
                 del D
             else:
-                B *= kept.pop() > 0.0
+                np.greater(slots[k - 1], 0.0, out=mask)
+                B *= mask
                 B *= relu * sw[k]
 
 
 NTK_MEMORY_BUDGET = 2 ** 30
 """Bytes that the forward/backward state of :meth:`EmpiricalNetwork.ntk` may take before the
 automatic ``block_size`` splits the rows into blocks (the n1 x n2 result comes on top)."""
+
+
+WORKSPACE_CACHE = 32 * 2 ** 20
+"""Bytes of work buffer that :meth:`EmpiricalNetwork.ntk` keeps between calls (0: none)."""
+
+_workspace = []
+_workspace_lock = threading.Lock()
+
+
+def _take_workspace(size):
+    """A float64 work buffer of at least ``size`` elements: the kept one if big enough."""
+    with _workspace_lock:
+        kept = _workspace.pop() if _workspace else None
+    if kept is not None and kept.size >= size:
+        return kept
+    del kept  # free it before allocating the larger one
+    return np.empty(size)
+
+
+def _return_workspace(work):
+    """Keep ``work`` for the next call if it is within WORKSPACE_CACHE (and no other is kept)."""
+    if work.nbytes <= WORKSPACE_CACHE:
+        with _workspace_lock:
+            if not _workspace:
+                _workspace.append(work)
 
 
 def _product(A1, A2=None, out=None):

@@ -187,7 +187,7 @@ def test_automatic_blocks_when_the_budget_is_exceeded(monkeypatch):
     net = nk.MLP(depth=2, activation="relu", W_std=1.4, b_std=0.2)
     f = empirical_network(net, width=16, seed=0, input_dim=3)
     full = f.ntk(XB1)
-    # state per row: 8 (L + 1) W = 384 bytes; a budget of 1000 bytes gives blocks of one row
+    # state per row: 8 (L + 1.125) W = 400 bytes; a budget of 1000 bytes gives blocks of one row
     monkeypatch.setattr(empirical, "NTK_MEMORY_BUDGET", 1000)
     assert f._block_size(11, None, None) == 1
     assert f.ntk_memory(11) < f.ntk_memory(11, block_size=11)
@@ -195,15 +195,19 @@ def test_automatic_blocks_when_the_budget_is_exceeded(monkeypatch):
     calls = []
     original = empirical.EmpiricalNetwork._accumulate
     monkeypatch.setattr(empirical.EmpiricalNetwork, "_accumulate",
-                        lambda self, K, X1, X2: calls.append(K.shape) or original(self, K, X1,
-                                                                                    X2))
+                        lambda self, K, *args: calls.append(K.shape) or original(self, K, *args))
     f.ntk(XB1)
     assert len(calls) == 11 * 12 // 2 and set(calls) == {(1, 1)}   # the upper triangle
 
 
 def _peak(fn):
+    """Peak bytes allocated by fn(), measured by tracemalloc from a cold start (no kept work
+    buffer: ntk keeps one between calls, see test_work_buffer_is_kept_and_bounded)."""
     import tracemalloc
 
+    from ntksym import empirical
+
+    empirical._workspace.clear()
     tracemalloc.start()
     try:
         start = tracemalloc.get_traced_memory()[0]
@@ -215,20 +219,24 @@ def _peak(fn):
 
 @pytest.mark.parametrize("n, width, depth", [(300, 400, 3), (400, 100, 6)])
 def test_peak_memory_within_formula(n, width, depth):
-    """tracemalloc peak <= 8 [n1 n2 + 2 m1 m2 + (L + 1) r W + (n1 + n2) d] + 16 bufsize for
-    ReLU, a bound derived by hand (not by the code under test's ntk_memory), and blocks cut
-    the memory. The second case (n > W, depth 6) would fail if the L n x n Gram matrices of
-    the forward pass were kept: 3 n^2 + 7 n W = 760k floats, (L + 1) n^2 = 1.1M."""
+    """tracemalloc peak <= 8 [n1 n2 + 2 m1 m2 + (L + 1.125) r W + (n1 + n2) d + 2 W] + 16 B
+    + 16384 for ReLU (per row: L activation vectors, one backward vector and a boolean mask;
+    transients: two W-vectors, two ufunc buffers of B = numpy.getbufsize() elements, Python
+    objects), a bound derived by hand, not by the code under test's ntk_memory, and blocks cut
+    the memory. The
+    second case (n > W, depth 6) would fail if the L n x n Gram matrices of the forward pass
+    were kept: 3 n^2 + 7.125 n W = 765k floats, (L + 1) n^2 = 1.1M."""
     net = nk.MLP(depth=depth, activation="relu", W_std=1.4, b_std=0.2)
     d = 5
     X = np.random.default_rng(0).standard_normal((n, d))
     X2 = np.random.default_rng(1).standard_normal((n // 2, d))
     f = empirical_network(net, width=width, seed=0, input_dim=d)
     f.ntk(X[:3])                                     # compile/cache outside the measurement
-    buffers = 16 * np.getbufsize()
+    buffers = 16 * np.getbufsize() + 16 * width + 16384
 
     def bound(n1, n2, m1, m2, rows, inputs):
-        return 8 * (n1 * n2 + 2 * m1 * m2 + (depth + 1) * rows * width + inputs * d) + buffers
+        return 8 * (n1 * n2 + 2 * m1 * m2 + (depth + 1.125) * rows * width
+                    + inputs * d) + buffers
 
     sym = _peak(lambda: f.ntk(X))
     assert 8 * n * n <= sym <= bound(n, n, n, n, n, n)
@@ -241,9 +249,36 @@ def test_peak_memory_within_formula(n, width, depth):
     assert blocked <= f.ntk_memory(n, block_size=b)
     assert blocked < sym - 8 * (depth - 1) * n * width     # the state no longer grows with n
     # the depth-independent setting: state of two blocks <= 8 n W bytes
-    b = n // (2 * (depth + 1))
+    b = int(n / (2 * (depth + 1.125)))
     assert _peak(lambda: f.ntk(X, block_size=b)) <= 8 * (n * n + 2 * b * b + n * width
                                                         + n * d) + buffers
+
+
+def test_work_buffer_is_kept_and_bounded(monkeypatch):
+    import tracemalloc
+
+    from ntksym import empirical
+
+    f = empirical_network(NETS[1], width=64, seed=0, input_dim=3)
+    X = np.random.default_rng(0).standard_normal((40, 3))
+    cold = _peak(lambda: f.ntk(X))
+    ref = f.ntk(X)
+    assert len(empirical._workspace) == 1
+    kept = empirical._workspace[0]
+    assert kept.nbytes <= empirical.WORKSPACE_CACHE
+    kept.fill(np.nan)                               # its contents must not matter
+    tracemalloc.start()
+    try:
+        f.ntk(X)
+        warm = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert warm <= cold - kept.nbytes + 1024       # the kept buffer was used, not a new one
+    assert np.array_equal(f.ntk(X), ref)
+    monkeypatch.setattr(empirical, "WORKSPACE_CACHE", 0)
+    empirical._workspace.clear()
+    assert np.array_equal(f.ntk(X), ref)
+    assert empirical._workspace == []
 
 
 @pytest.mark.parametrize("block_size, exc, match", [
