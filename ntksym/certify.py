@@ -199,13 +199,15 @@ def _sigmas(est, top=None, n=1):
 
 
 def _exact_sigma(sigma):
-    """sigma as a short rational (the shift need not be the float itself)."""
-    if not sigma:
-        return Fraction(0)
-    fr = Fraction(sigma)
-    for den in (10**6, 10**12, 10**18):
+    """sigma (a float) as a short rational <= sigma."""
+    return _shorten(Fraction(sigma)) if sigma else Fraction(0)
+
+
+def _shorten(fr):
+    """A rational <= fr with a small denominator, close to fr (the shift need not be exact)."""
+    for den in (10**6, 10**12, 10**18, 10**30):
         cand = fr.limit_denominator(den)
-        if cand <= fr and cand > 0:
+        if 0 < cand <= fr and (fr - cand) <= fr * Fraction(1, 10**14):
             return cand
     return fr
 
@@ -528,11 +530,7 @@ def certify_positive_definite(net, X, kind="ntk", dps=30, method="auto", rigorou
             old = iv.prec
             iv.dps = dps
             try:
-                e, tp = est, top
-                if (e is None or not mpmath.isfinite(e) or not mpmath.isfinite(tp)) and n <= 60:
-                    e, tp = _midpoint_estimate(M)       # float64 overflowed: use the midpoints
-                for sigma in _sigmas(e, tp, n):
-                    fr = _exact_sigma(sigma)
+                for fr in _cholesky_shifts(M, est, top, n, dps):
                     sig = iv.mpf(fr.numerator) / fr.denominator
                     A = [[M[i][j] - sig if i == j else M[i][j] for j in range(n)]
                          for i in range(n)]
@@ -577,26 +575,44 @@ def certify_positive_definite(net, X, kind="ntk", dps=30, method="auto", rigorou
                                  "; ".join(reasons))
 
 
-def _midpoint_estimate(M):
-    """(lambda_min, lambda_max) of the midpoint matrix in mpmath (a guide for sigma only)."""
-    import numpy as np
+def _mpf_fraction(x):
+    """The exact value of a finite mpf as a Fraction."""
+    man, exp = mpmath.mpf(x).man_exp
+    return Fraction(int(man)) * Fraction(2) ** int(exp) if man else Fraction(0)
+
+
+def _cholesky_shifts(M, est, top, n, dps):
+    """Shifts sigma (Fractions, largest first) to try in the interval Cholesky of M - sigma I.
+
+    Only a guide -- a shift above lambda_min cannot pass the factorisation. For n <= 40 the
+    smallest eigenvalue of the midpoint matrix is computed in mpmath (Weyl: it is within
+    n * max radius of lambda_min), which gives bounds tight to many digits; otherwise, and as a
+    fallback, the float64 estimate is used.
+    """
     from .intervals import lower, upper
-    n = len(M)
-    try:
-        A = mpmath.matrix(n, n)
-        for i in range(n):
-            for j in range(n):
-                A[i, j] = (lower(M[i][j]) + upper(M[i][j])) / 2
-        ev = mpmath.eigsy(A, eigvals_only=True)
-        lo, hi = min(ev), max(ev)
-        scale = max(abs(lo), abs(hi))
-        if not scale:
-            return None, None
-        # sigma is passed on as a float: keep the ratio, scaled into the float range
-        f = float(lo / scale)
-        return (f * float(scale) if np.isfinite(float(scale)) else None), float(scale)
-    except Exception:
-        return None, None
+    out = []
+    if n <= 40:
+        try:
+            with mpmath.workdps(dps):
+                A = mpmath.matrix(n, n)
+                rad = mpmath.mpf(0)
+                for i in range(n):
+                    for j in range(n):
+                        lo, hi = lower(M[i][j]), upper(M[i][j])
+                        A[i, j] = (lo + hi) / 2
+                        rad = max(rad, hi - lo)
+                lam = min(mpmath.eigsy(A, eigvals_only=True))
+                if mpmath.isfinite(lam) and lam > 0:
+                    for f in ("1e-12", "1e-8", "1e-4"):
+                        s = lam - max(lam * mpmath.mpf(f), 1000 * n * rad)
+                        if s > 0:
+                            out.append(_shorten(_mpf_fraction(s)))
+        except Exception:          # eigsy may fail to converge: fall back to float64
+            pass
+    if est is not None and mpmath.isfinite(est) and top is not None and mpmath.isfinite(top):
+        out += [_shorten(Fraction(x)) for x in _sigmas(est, top, n) if x > 0]
+    out = sorted(set(out), reverse=True)
+    return out + [Fraction(0)]
 
 
 def _width(x):
