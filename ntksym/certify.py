@@ -561,6 +561,8 @@ def certify_positive_definite(net, X, kind="ntk", dps=30, method="auto", rigorou
             iv.dps = dps
             try:
                 bound, notes = _hermite_certificate(net, G, kind)
+            except (Unsupported, ArithmeticError) as exc:
+                bound, notes = None, f"the Hermite coefficients could not be enclosed: {exc}"
             finally:
                 iv.prec = old
             if bound is not None:

@@ -950,11 +950,14 @@ def interval_gram(net, X, dps=30, ntk=True, ntk_offdiag=True):
                 nslack[i][i] = zero
                 for j in range(i + 1, m):
                     p = new[i][i] * new[j][j]
-                    bound = _hi(iv.sqrt(p))
                     cij = new[i][j]
-                    if _lo(cij) < _neg(bound) or _hi(cij) > bound:   # |c| <= sqrt(q1 q2)
-                        cij = _interval(max(_lo(cij), _neg(bound)), min(_hi(cij), bound))
-                        new[i][j] = new[j][i] = cij
+                    # clip to |c| <= sqrt(q1 q2) (optional for rigour; a float test first)
+                    ca = max(abs(float(_lo(cij))), abs(float(_hi(cij))))
+                    if ca * ca >= float(_lo(p)) * (1 - 1e-9):
+                        bound = _hi(iv.sqrt(p))
+                        if _lo(cij) < _neg(bound) or _hi(cij) > bound:
+                            cij = _interval(max(_lo(cij), _neg(bound)), min(_hi(cij), bound))
+                            new[i][j] = new[j][i] = cij
                     nslack[i][j] = nslack[j][i] = _nonneg(p - cij ** 2)
             sig, slack = new, nslack
         nngp = [[sig[rep[i]][rep[j]] for j in range(n)] for i in range(n)]
