@@ -13,9 +13,10 @@ sigma <= lambda_min. It has three rigorous methods and says which one it used:
     dual in interval arithmetic (:func:`ntksym.intervals.interval_gram`; the points are converted
     exactly, floats included). Then G - sigma I is factorised by Cholesky in interval arithmetic:
     if every pivot interval is positive, every symmetric matrix in the enclosure, the true one
-    among them, is positive definite, so lambda_min >= sigma. sigma is chosen from a float64
-    estimate of lambda_min and lowered until the factorisation succeeds. O(n^3) interval
-    operations.
+    among them, is positive definite, so lambda_min >= sigma. sigma is only a guess (for
+    n <= 40 the smallest eigenvalue of the midpoint matrix in mpmath, otherwise the float64
+    estimate), lowered until the factorisation succeeds; a guess above lambda_min cannot pass,
+    so it affects the tightness of the bound, never its validity. O(n^3) interval operations.
 
 ``"Hermite-Gershgorin"`` (``method="hermite"``)
     The Schur-product/Hermite certificate of DESIGN.md, in O(n^2) interval operations. With
