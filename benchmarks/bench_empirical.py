@@ -88,21 +88,43 @@ def best_of(fn, repeat):
     return best
 
 
-def matmul_baseline(n, d, W, L, repeat):
-    """Best-of time of each matrix product the structured NTK needs, summed."""
+def interleaved_best(fns, repeat):
+    """Best-of times of several functions, run alternately (so that a noisy neighbour on the
+    machine hits them alike)."""
+    best = [float("inf")] * len(fns)
+    for _ in range(repeat):
+        for i, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            fn()
+            best[i] = min(best[i], time.perf_counter() - t0)
+    return best
+
+
+def matmul_products(n, d, W, L):
+    """{part: function} running, back to back, the products of that part the NTK needs, on
+    arrays of the same shapes (one weight matrix per layer, outputs preallocated)."""
     rng = np.random.default_rng(0)
     X = rng.standard_normal((n, d))
     A = rng.standard_normal((n, W))
     W0 = rng.standard_normal((d, W))
-    WW = rng.standard_normal((W, W))
-    t_in = best_of(lambda: X @ W0, repeat)
-    t_hidden = best_of(lambda: A @ WW, repeat)        # forward n x W x W
-    t_back = best_of(lambda: A @ WW.T, repeat)        # backward n x W x W
-    t_gram = best_of(lambda: A @ A.T, repeat)         # n x W x n (syrk)
-    t_gram0 = best_of(lambda: X @ X.T, repeat)
-    parts = {"forward": t_in + (L - 1) * t_hidden, "backward": (L - 1) * t_back,
-             "grams": t_gram0 + 2 * L * t_gram}
-    return sum(parts.values()), parts
+    Ws = [rng.standard_normal((W, W)) for _ in range(L - 1)]
+    H, G, G0 = np.empty((n, W)), np.empty((n, n)), np.empty((n, n))
+
+    def forward():                    # n x d x W, then L - 1 times n x W x W
+        np.matmul(X, W0, out=H)
+        for M in Ws:
+            np.matmul(A, M, out=H)
+
+    def backward():                   # L - 1 times n x W x W, against a transposed weight
+        for M in Ws:
+            np.matmul(A, M.T, out=H)
+
+    def grams():                      # X X^T and 2L Grams n x W x n (syrk)
+        np.matmul(X, X.T, out=G0)
+        for _ in range(2 * L):
+            np.matmul(A, A.T, out=G)
+
+    return {"forward": forward, "backward": backward, "grams": grams}
 
 
 def peak_memory(fn):
@@ -120,18 +142,18 @@ def peak_memory(fn):
 
 
 def run_ntksym(net, X, width, repeat, block_size=None):
+    """ntksym's kernel, its best time and that of the matrix products (interleaved), the time
+    to draw the weights, and the peak memory."""
+    n, d = X.shape
     t0 = time.perf_counter()
-    f = empirical_network(net, width=width, seed=0, input_dim=X.shape[1])
+    f = empirical_network(net, width=width, seed=0, input_dim=d)
     t_draw = time.perf_counter() - t0
-    K = None
-
-    def go():
-        nonlocal K
-        K = f.ntk(X, block_size=block_size)
-
-    t = best_of(go, repeat)
+    parts = matmul_products(n, d, width, net.depth)
+    K = f.ntk(X, block_size=block_size)
+    times = interleaved_best([lambda: f.ntk(X, block_size=block_size),
+                              lambda: [fn() for fn in parts.values()]], repeat)
     peak = peak_memory(lambda: f.ntk(X, block_size=block_size))
-    return f, K, t, t_draw, peak
+    return f, K, times[0], times[1], t_draw, peak
 
 
 def run_nt(f, X, cfg, tmp):
@@ -163,11 +185,11 @@ def main(argv=()):
     with tempfile.TemporaryDirectory() as tmp:
         for cfg in configs:
             W, L, n, d = cfg["width"], cfg["depth"], cfg["n"], cfg["d"]
-            repeat = 5 if W <= 512 else 2
+            repeat = 10 if W <= 512 else 3
             net = nk.MLP(depth=L, activation="relu", W_std=1.5, b_std=0.1)
             X = np.random.default_rng(1).standard_normal((n, d))
-            base, parts = matmul_baseline(n, d, W, L, repeat)
-            f, K, t, t_draw, peak = run_ntksym(net, X, W, repeat)
+            f, K, t, base, t_draw, peak = run_ntksym(net, X, W, repeat)
+            parts = {k: best_of(fn, repeat) for k, fn in matmul_products(n, d, W, L).items()}
             row = dict(cfg, block_size=None, time=t, matmul=base, ratio=t / base, draw=t_draw,
                        parts=parts, peak=peak, formula=f.ntk_memory(n))
             nt_txt, diff = "-", "-"
@@ -188,7 +210,7 @@ def main(argv=()):
             rows = [(row, nt_txt, diff)]
             if blocks:
                 b = cfg["block"] or int(n / (2 * f._state_per_row()))
-                _, Kb, tb, _, peak_b = run_ntksym(net, X, W, 1 if W > 512 else repeat, b)
+                _, Kb, tb, _, _, peak_b = run_ntksym(net, X, W, 1 if W > 512 else 3, b)
                 diff_b = f"{np.max(np.abs(Kb - K)) / np.max(np.abs(K)):.1e} (vs unblocked)"
                 rows.append((dict(cfg, block_size=b, time=tb, matmul=base, ratio=tb / base,
                                   draw=t_draw, peak=peak_b,
