@@ -23,8 +23,20 @@ Paths, chosen from the *structure* of the activation, never from its name:
     covariance is propagated, with E = 1 + 2B^2(q1 + q2) + 4B^4 (q1 q2 - c^2) formed as a sum of
     nonnegative terms; k = S^2 (2/pi) atan2(2 B^2 c, sqrt E), E[phi' phi'] = S^2 4B^2/(pi sqrt E).
 ``generic``
-    any other activation: the dual's own float64 functions ``net.dual`` and ``net.dual.ntk``
-    (closed forms, or batched quadrature for activations without one), tile by tile.
+    any other activation with a closed-form dual: the dual's own float64 functions ``net.dual``
+    and ``net.dual.ntk``, tile by tile (``backend="generic"`` forces this path for every
+    activation, with batched 2-D quadrature where there is no closed form).
+``mehler``
+    activations without a closed-form dual (``net.dual.method == "numeric"``: tanh, sigmoid,
+    softplus, SiLU, ELU, callables with a derivative), see :mod:`ntksym.mehler`. Per layer, the
+    Hermite coefficients alpha_k(q), beta_k(q) of phi and phi' at the distinct diagonal variances
+    come from one 1-D Gauss-Legendre rule (a BLAS product), and each entry sums Mehler's series
+    sum_k alpha_k(q1) alpha_k(q2) rho^k (and the same with beta for E[phi' phi']),
+    rho = c / sqrt(q1 q2), by Horner, truncated where the Cauchy-Schwarz tail bound
+    |rho|^(K+1) sqrt(T(q1) T(q2)) falls below 1e-14 of sqrt(E[phi(u)^2] E[phi(v)^2]). The rare
+    entries whose bound does not (|rho| close to 1 for slowly converging series, such as ELU's)
+    get a larger table on their own variances or, failing that, the direct 2-D quadrature. The
+    diagonal chains use the same 1-D rule. The tables add O(n * K) memory (K <= 1024).
 
 The first-layer angle of nearly parallel (or antiparallel) input pairs is computed by Kahan's
 formula 2 atan2(|b u - a v|, |b u + a v|) on the augmented inputs (w x / sqrt(d), b), a = |u|,
@@ -124,6 +136,12 @@ def recognise(act):
     return "generic", None
 
 
+def _mehler_applies(net):
+    """Activations without a closed-form dual (``net.dual.method == "numeric"``) whose NTK
+    factor exists take the Mehler-series path of :mod:`ntksym.mehler`."""
+    return net.dual.method == "numeric" and net.dual.ntk_factor is not None
+
+
 # --------------------------------------------------------------------------------------------
 # shared math (numpy versions; the numba module mirrors them)
 # --------------------------------------------------------------------------------------------
@@ -206,6 +224,9 @@ def _first_angle(g, i, j, Q1, Q2, U1, U2, N1, N2, w2, b2, d):
 
 def _chain(kind, params, net, q, w2, b2):
     """Sigma^l(x, x) for l = 1..L+1 (rows) from Sigma^1 = q."""
+    if kind == "mehler":   # Mehler-series path (ntksym.mehler): its own 1-D rule
+        from . import mehler
+        return mehler.chain(net, q, w2, b2)
     L = net.depth
     Q = np.empty((L + 1, q.size))
     Q[0] = q
@@ -413,6 +434,8 @@ def gram_float64(net, X1, X2=None, backend=None, out=None):
     kind, params = recognise(net.activation)
     if backend == "generic":
         kind, params = "generic", None
+    elif kind == "generic" and _mehler_applies(net):   # Mehler-series path (ntksym.mehler)
+        kind = "mehler"
     if backend not in (None, "numba", "numpy", "generic"):
         raise ValueError(f"unknown backend {backend!r}")
     use_nb = HAVE_NUMBA and kind != "generic" and backend != "numpy"
@@ -436,6 +459,11 @@ def gram_float64(net, X1, X2=None, backend=None, out=None):
         np.matmul(X1[a:a + _ROWS], Xb.T, out=G[a:a + _ROWS])
     if sym:
         np.fill_diagonal(G, n1sq)
+    if kind == "mehler":   # Mehler-series path (ntksym.mehler): no closed-form dual
+        from . import mehler
+        mehler.run(net, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, sym,
+                   use_numba=backend != "numpy")
+        return G, T
     kz = (0.0, 0.0)
     if kind == "abrelu":
         kz = (float(net.dual.ntk(0.0, 1.0, 0.0)), float(net.dual.ntk(0.0, 0.0, 0.0)))
