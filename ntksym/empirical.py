@@ -379,8 +379,6 @@ class EmpiricalNetwork:
                     K[j:j + b, i:i + b] = upper.T
         finally:
             _return_workspace(work)
-        if X2 is None and not _matmul_is_symmetric():
-            _mirror_upper(K)
         return K
 
     def ntk_memory(self, n1, n2=None, block_size=None):
@@ -396,13 +394,13 @@ class EmpiricalNetwork:
         (r = n1 when X2 is None and there is one block), the float64 copies of the inputs,
         and transients: two vectors of width W, NumPy's ufunc buffers (B =
         ``numpy.getbufsize()`` elements; 64 KiB for each of two) and Python objects (16 KiB
-        allow ample room for them). The state of one row is a float64 vector of width W per hidden layer (the
-        pre-activations; for ReLU the activations, from which phi' is read off) plus c
-        more: c = 1.125 for ReLU (a second vector for the backward pass and a boolean mask;
-        phi is applied in place), and c = 2.125 + t for other activations, whose phi(h) and
-        phi'(h) are new arrays with t further temporaries (t = 1 for tanh, erf, sin, |x| and
-        cubics; counted as t = 2 here). The weights, which the network holds, are not
-        counted.
+        allow ample room for them). The state of one row is a float64 vector of width W per
+        hidden layer (the pre-activations; for ReLU the activations, from which phi' is read
+        off) plus c more: c = 1.125 for ReLU (a second vector for the backward pass and a
+        boolean mask; phi is applied in place), and c = 2.125 + t for other activations, whose
+        phi(h) and phi'(h) are new arrays with t further temporaries (t = 1 for tanh, erf,
+        sin, |x| and cubics; counted as t = 2 here). The weights, which the network holds, are
+        not counted.
 
         The depth enters through (L + c) r W: with one block the memory is O(L n W + n^2),
         because the backward pass needs every layer's pre-activations, and keeping them is
@@ -414,7 +412,7 @@ class EmpiricalNetwork:
 
         The work memory (state and work matrices) is one buffer, which is kept for the next
         call when it is at most :data:`WORKSPACE_CACHE` bytes (fresh memory costs page faults;
-        that is 10-20% of the time at width 512 and n = 256). This bound is for a call that
+        about 10-15% of the time at width 512 and n = 256). This bound is for a call that
         finds no such buffer; the memory held between calls is at most that constant.
         """
         L, W = self.net.depth, self.width
