@@ -82,8 +82,8 @@ from .polynomial import is_polynomial
 from .symbols import x as _x, xx as _xx, xy as _xy, yy as _yy
 
 __all__ = ["RankPrediction", "FeatureCount", "generic_rank", "feature_dimension",
-           "predicted_rank", "exact_gram", "sphere_dimension", "line_dimension", "null_vector", "kernel_polynomial",
-           "harmonic_dimension"]
+           "predicted_rank", "exact_gram", "sphere_dimension", "line_dimension", "null_vector",
+           "kernel_polynomial", "harmonic_dimension"]
 
 _KINDS = ("ntk", "nngp")
 
@@ -169,6 +169,23 @@ def _to_gf(F, v):
     return F(num) / F(den)
 
 
+def _rank_one_factors(table, dom):
+    """{k: (u, delta)} with table[(k, m1, m2)] = u[m1] u[m2] / delta.
+
+    The tables are sum_k c^k/k! g_k(q1) g_k(q2) with g_k(q) = sum_m g[k][m] q^m, so each
+    table[k] is rank one; u_m = table[(k, m, m0)] stays in the table's field even when the
+    g[k][m] themselves are irrational (normalised Hermite activations).
+    """
+    out = {}
+    for k in sorted({key[0] for key in table}):
+        diag = sorted(m for (kk, m, mm) in table if kk == k and m == mm)
+        m0 = diag[0]
+        mmax = max(m for (kk, m, _) in table if kk == k)
+        u = [table.get((k, m, m0), dom.zero) for m in range(mmax + 1)]
+        out[k] = (u, table[(k, m0, m0)])
+    return out
+
+
 class _PolyNet:
     """The exact polynomial kernels of a network with a polynomial activation."""
 
@@ -213,6 +230,9 @@ class _PolyNet:
         self.dual = {key: vals[2 + i] for i, key in enumerate(dual)}
         self.dot = {key: vals[2 + nd + i] for i, key in enumerate(dot)}
         self.width_el = vals[-1] if self.standard else None
+        # rank-one forms of the tables, for the fast counts: table[k] = u_k (x) u_k / delta_k
+        self.dual_factors = _rank_one_factors(self.dual, dom)
+        self.dot_factors = _rank_one_factors(self.dot, dom)
 
     def modp(self, p):
         """A copy whose coefficients live in GF(p) (None if a denominator vanishes mod p)."""
@@ -340,6 +360,383 @@ def _blocks(P, dom, d):
     return blocks, degree
 
 
+# --------------------------------------------------------------------------------------------
+# Fast counts: a lower bound modulo a prime, an upper bound from supports
+# --------------------------------------------------------------------------------------------
+#
+# Building the kernel exactly in Q[xx, yy, xy] costs minutes at degree 4^3 = 64 (its rational
+# coefficients grow to hundreds of digits). The counts are instead certified by two cheap bounds
+# that meet:
+#
+# * lower: the blocks M^l computed modulo the prime 2^31 - 1 with numpy (dense arrays, int64).
+#   A minor that is nonzero mod p is nonzero over Q, so rank_p(M^l) <= rank_Q(M^l).
+# * upper: the feature space of every kernel of the recursion, tracked as a *support*: for each
+#   harmonic degree l the set of powers p of xx such that xx^p H_l may occur. The feature space
+#   of c^k is spanned by products of k features, H_a H_b lies in the sum of
+#   xx^i H_(a+b-2i) (i = 0..min(a, b); only i = 0 and i = min(a, b) when d = 2), and
+#   g_k(q(x)) is an exact univariate polynomial in xx whose support is read off. So
+#   rank_Q(M^l) = dim W_l <= |support_l|.
+#
+# When the two agree for every l the count is exact; otherwise (parameters with exact
+# cancellations, p unlucky, irrational parameters) the exact computation over the parameters'
+# field runs instead.
+
+_P31 = 2**31 - 1
+
+
+def _modp(v, p=_P31):
+    """A rational domain element modulo p (ZeroDivisionError if p divides its denominator)."""
+    num, den = int(v.numerator), int(v.denominator)
+    if den % p == 0:
+        raise ZeroDivisionError("denominator divisible by the prime")
+    return num % p * pow(den, -1, p) % p
+
+
+def _trim(A):
+    import numpy as np
+    nz = np.nonzero(A)
+    if len(nz[0]) == 0:
+        return np.zeros((1,) * A.ndim, np.int64)
+    return A[tuple(slice(0, int(ix.max()) + 1) for ix in nz)]
+
+
+def _dense_add(A, B, p=_P31):
+    import numpy as np
+    shape = tuple(max(a, b) for a, b in zip(A.shape, B.shape))
+    out = np.zeros(shape, np.int64)
+    out[tuple(slice(0, n) for n in A.shape)] += A
+    out[tuple(slice(0, n) for n in B.shape)] += B
+    return out % p
+
+
+def _dense_mul(A, B, p=_P31):
+    """The product of two dense polynomials (int64 arrays of coefficients mod p)."""
+    import numpy as np
+    if np.count_nonzero(A) > np.count_nonzero(B):
+        A, B = B, A
+    out = np.zeros(tuple(a + b - 1 for a, b in zip(A.shape, B.shape)), np.int64)
+    for idx in zip(*np.nonzero(A)):
+        sl = tuple(slice(i, i + n) for i, n in zip(idx, B.shape))
+        out[sl] = (out[sl] + int(A[idx]) * B) % p     # < 2^31 * 2^31 + 2^31 < 2^63
+    return _trim(out)
+
+
+def _dense_mul_axis(A, u, axis, p=_P31):
+    """A times the univariate polynomial u (1-D array) in the variable of ``axis``."""
+    import numpy as np
+    shape = list(A.shape)
+    shape[axis] += len(u) - 1
+    out = np.zeros(shape, np.int64)
+    for i, ui in enumerate(u):
+        if ui:
+            sl = [slice(None)] * A.ndim
+            sl[axis] = slice(i, i + A.shape[axis])
+            out[tuple(sl)] = (out[tuple(sl)] + int(ui) * A) % p
+    return _trim(out)
+
+
+def _dense_const(v, ndim):
+    import numpy as np
+    return np.full((1,) * ndim, v, np.int64)
+
+
+def _dense_kernel(pn, kind, q, c, theta, p=_P31):
+    """Run the recursion on dense polynomials mod p.
+
+    ``q`` (1-D) is Sigma^1(x, x) in the variable of axis 0 (the same polynomial in axis 1's
+    variable is Sigma^1(x', x')); ``c`` and ``theta`` (N-D) are Sigma^1(x, x') and
+    Theta^1(x, x'). Returns the NNGP or the NTK as an N-D array.
+    """
+    import numpy as np
+    w2, b2 = _modp(pn.w2, p), _modp(pn.b2, p)
+    width = _modp(pn.width_el, p) if pn.standard else None
+
+    def factors(fac):
+        return {k: ([_modp(v, p) for v in u], pow(_modp(delta, p), -1, p))
+                for k, (u, delta) in fac.items()}
+    dual, dot = factors(pn.dual_factors), factors(pn.dot_factors)
+    nd = c.ndim
+    for _ in range(pn.depth):
+        kmax = max(list(dual) + [k for k in dot] + [0])
+        mmax = max([len(u) for u, _ in list(dual.values()) + list(dot.values())] + [1])
+        qp = [np.ones(1, np.int64)]
+        for _m in range(mmax):
+            qp.append(_dense_mul(qp[-1], q, p))
+        cp = [_dense_const(1, nd), c]
+        for k in range(2, kmax + 1):
+            cp.append(_dense_mul(cp[k // 2], cp[k - k // 2], p))
+
+        def U(u):
+            out = np.zeros(1, np.int64)
+            for m, um in enumerate(u):
+                if um:
+                    out = _dense_add(out, (um * qp[m]) % p, p)
+            return _trim(out)
+
+        def assemble(fac, diagonal):
+            total = _dense_const(0, 1 if diagonal else nd)
+            for k, (u, inv) in fac.items():
+                uk = U(u)
+                if diagonal:
+                    term = _dense_mul(_dense_mul(uk, uk, p), qp[k] if k < len(qp) else
+                                      _dense_mul(qp[-1], q, p), p)
+                else:
+                    term = _dense_mul_axis(_dense_mul_axis(cp[k], uk, 0, p), uk, 1, p)
+                total = _dense_add(total, (inv * term) % p, p)
+            return total
+        k12 = assemble(dual, False)
+        new_c = _dense_add((w2 * k12) % p, _dense_const(b2, nd), p)
+        if kind == "ntk":
+            kdot = (w2 * assemble(dot, False)) % p
+            if pn.standard:
+                theta = _dense_add(_dense_add((width * k12) % p, _dense_const(1, nd), p),
+                                   _dense_mul(kdot, theta, p), p)
+            else:
+                theta = _dense_add(_dense_mul(theta, kdot, p), new_c, p)
+        q = _dense_add((w2 * assemble(dual, True)) % p, _dense_const(b2, 1), p)
+        c = new_c
+    return _trim(theta if kind == "ntk" else c)
+
+
+def _rank_mod(M, p=_P31):
+    """The rank of an int64 matrix modulo p (numpy elimination)."""
+    import numpy as np
+    M = np.array(M, dtype=np.int64) % p
+    rows, cols = M.shape
+    r = 0
+    for col in range(cols):
+        if r == rows:
+            break
+        piv = np.nonzero(M[r:, col])[0]
+        if len(piv) == 0:
+            continue
+        i = r + int(piv[0])
+        if i != r:
+            M[[r, i]] = M[[i, r]]
+        M[r] = (M[r] * pow(int(M[r, col]), -1, p)) % p
+        f = M[:, col].copy()
+        f[r] = 0
+        M = (M - (f[:, None] * M[r][None, :]) % p) % p
+        r += 1
+    return r
+
+
+def _blocks_modp(C, d, p=_P31):
+    """{l: M^l mod p} from the dense kernel C[a, b, j] (xx^a yy^b xy^j)."""
+    import numpy as np
+    A, B, J = C.shape
+    size = max(A, B) + (J - 1) // 2
+    blocks = {}
+    for j in range(J):
+        Cj = C[:, :, j]
+        if not Cj.any():
+            continue
+        for l in range(j % 2, j + 1, 2):
+            if harmonic_dimension(d, l) == 0:
+                continue
+            k = (j - l) // 2
+            wt = _gegenbauer_weight(j, l, d)
+            wt = int(wt.p) % p * pow(int(wt.q), -1, p) % p
+            M = blocks.setdefault(l, np.zeros((size, size), np.int64))
+            M[k:k + A, k:k + B] = (M[k:k + A, k:k + B] + (wt * Cj) % p) % p
+    return blocks
+
+
+# ---- supports -------------------------------------------------------------------------------
+
+def _bitconv(P, Q):
+    out, i = 0, 0
+    while P:
+        if P & 1:
+            out |= Q << i
+        P >>= 1
+        i += 1
+    return out
+
+
+def _spread(P, factor):
+    """Bit i of P moved to bit factor * i."""
+    out, i = 0, 0
+    while P:
+        if P & 1:
+            out |= 1 << (factor * i)
+        P >>= 1
+        i += 1
+    return out
+
+
+class _Supports:
+    """Supports of feature spaces: {l: bitmask of the powers p of xx in xx^p H_l} (harmonic
+    mode, ``d`` given) or one bitmask of the powers of t (on a line, ``d`` None)."""
+
+    def __init__(self, d):
+        self.d = d
+
+    def const(self):
+        return {0: 1} if self.d else 1
+
+    def xy(self):
+        return {1: 1} if self.d else 2
+
+    def union(self, S, T):
+        if not self.d:
+            return S | T
+        out = dict(S)
+        for l, P in T.items():
+            out[l] = out.get(l, 0) | P
+        return out
+
+    def product(self, S, T):
+        if not self.d:
+            return _bitconv(S, T)
+        out = {}
+        for a, Pa in S.items():
+            for b, Pb in T.items():
+                conv = _bitconv(Pa, Pb)
+                m = min(a, b)
+                shifts = range(m + 1) if self.d >= 3 else sorted({0, m})
+                for i in shifts:
+                    l = a + b - 2 * i
+                    if harmonic_dimension(self.d, l):
+                        out[l] = out.get(l, 0) | (conv << i)
+        return out
+
+    def times_radial(self, S, F):
+        """S times a polynomial in xx with support F (a bitmask over powers of xx)."""
+        if not self.d:
+            return _bitconv(S, _spread(F, 2))
+        return {l: _bitconv(P, F) for l, P in S.items()}
+
+
+def _support(pn, kind, sup):
+    """The support of the kernel's feature space (see :class:`_Supports`)."""
+    dom = pn.domain
+    R, s = ring("s", dom)
+    w2, b2 = pn.w2, pn.b2
+
+    def bits(poly):
+        out = 0
+        for (e,), co in poly.terms():
+            if co != dom.zero:
+                out |= 1 << e
+        return out
+
+    def U(u, q):
+        total, qm = R.zero, R.one
+        for um in u:
+            total += qm * um
+            qm = qm * q
+        return total
+    has_b = b2 != dom.zero
+    sig = sup.union(sup.xy(), sup.const()) if has_b else sup.xy()
+    if pn.standard:
+        theta = sup.union(sup.xy(), sup.const())
+    else:
+        theta = sig
+    q = s * w2 + b2
+    for _ in range(pn.depth):
+        kmax = max(list(pn.dual_factors) + list(pn.dot_factors) + [0])
+        powers = [sup.const(), sig]
+        for k in range(2, kmax + 1):
+            powers.append(sup.product(powers[-1], sig))
+
+        def assemble(fac):
+            total = None
+            for k, (u, _) in fac.items():
+                F = bits(U(u, q))
+                if F:
+                    term = sup.times_radial(powers[k], F)
+                    total = term if total is None else sup.union(total, term)
+            return total
+        k12 = assemble(pn.dual_factors)
+        new_sig = k12
+        if has_b:
+            new_sig = sup.const() if new_sig is None else sup.union(new_sig, sup.const())
+        if kind == "ntk":
+            kdot = assemble(pn.dot_factors)
+            prod = sup.product(theta, kdot) if kdot is not None else None
+            parts = [prod]
+            if pn.standard:
+                parts += [k12, sup.const()]
+            else:
+                parts += [new_sig]
+            theta = None
+            for part in parts:
+                if part is not None:
+                    theta = part if theta is None else sup.union(theta, part)
+        qn = R.zero
+        for k, (u, delta) in pn.dual_factors.items():
+            uq = U(u, q)
+            qn += q**k * uq * uq * (dom.one / delta)
+        q = qn * w2 + b2
+        sig = new_sig if new_sig is not None else ({} if sup.d else 0)
+    out = theta if kind == "ntk" else sig
+    if out is None:
+        out = {} if sup.d else 0
+    return out
+
+
+def _fast_feature_count(pn, d, kind):
+    """FeatureCount certified by bounds that meet, or None (then count exactly)."""
+    import numpy as np
+    if pn.domain != QQ:
+        return None
+    try:
+        q = np.array([_modp(pn.b2), _modp(pn.w2)], np.int64)
+        c = np.zeros((1, 1, 2), np.int64)
+        c[0, 0, 0], c[0, 0, 1] = q[0], q[1]
+        if pn.standard:
+            theta = np.zeros((1, 1, 2), np.int64)
+            theta[0, 0, 0], theta[0, 0, 1] = 1, d % _P31
+        else:
+            theta = c.copy()
+        C = _dense_kernel(pn, kind, q, c, theta)
+    except ZeroDivisionError:
+        return None
+    if C.ndim != 3:
+        C = C.reshape(C.shape + (1,) * (3 - C.ndim))
+    blocks = _blocks_modp(C, d)
+    support = _support(pn, kind, _Supports(d))
+    by_degree, total = {}, 0
+    for l in sorted(set(blocks) | set(support)):
+        upper = bin(support.get(l, 0)).count("1")
+        lower = _rank_mod(blocks[l]) if l in blocks else 0
+        if lower != upper:
+            return None
+        if lower:
+            by_degree[l] = (lower, harmonic_dimension(d, l))
+            total += lower * harmonic_dimension(d, l)
+    degree = 0
+    for l, P in support.items():
+        if P:
+            degree = max(degree, l + 2 * (P.bit_length() - 1))
+    return FeatureCount(total, by_degree, degree)
+
+
+def _fast_line_rank(pn, g, d, kind):
+    """The rank on the line {t v} (|v|^2/d = g) certified by bounds that meet, or None."""
+    import numpy as np
+    if pn.domain != QQ:
+        return None
+    try:
+        gm = _modp(g)
+        w2, b2 = _modp(pn.w2), _modp(pn.b2)
+        q = np.array([b2, 0, w2 * gm % _P31], np.int64)
+        c = np.zeros((2, 2), np.int64)
+        c[0, 0], c[1, 1] = b2, w2 * gm % _P31
+        if pn.standard:
+            theta = np.zeros((2, 2), np.int64)
+            theta[0, 0], theta[1, 1] = 1, d * gm % _P31
+        else:
+            theta = c.copy()
+        C = _dense_kernel(pn, kind, q, c, theta)
+    except ZeroDivisionError:
+        return None
+    lower = _rank_mod(C.reshape(C.shape[0], -1))
+    upper = bin(_support(pn, kind, _Supports(None))).count("1")
+    return lower if lower == upper else None
+
+
 def feature_dimension(net, d, kind="ntk"):
     """The feature-space dimension of a polynomial network's kernel on R^d.
 
@@ -352,6 +749,15 @@ def feature_dimension(net, d, kind="ntk"):
     pn = _polynet(net)
     if pn is None:
         return None
+    fast = _fast_feature_count(pn, d, kind)
+    if fast is not None:
+        return fast
+    return _feature_count_exact(pn, d, kind)
+
+
+def _feature_count_exact(pn, d, kind):
+    """The count from the kernel built exactly over the parameters' field (slow at high
+    degree; used when the fast bounds do not meet)."""
     R, P = _kernel_ring(pn, d, kind)
     dom = pn.domain
     if P == 0:
@@ -377,36 +783,45 @@ def feature_dimension(net, d, kind="ntk"):
 def sphere_dimension(net, d, radius2=1, kind="ntk"):
     """The rank of the kernel restricted to the sphere |x|^2 = radius2 in R^d.
 
-    There xx = yy = radius2/d, so the kernel is sum_l m_l Z_l with
-    m_l = sum_{p,q} M^l[p, q] (radius2/d)^(p+q) (times a positive factor), and the rank on the
-    sphere is the sum of N(d, l) over the harmonic degrees l with m_l != 0.
+    There xx = yy = rho = radius2/d, so the kernel is a polynomial P(xy) = sum_j P_j xy^j in
+    one variable (built exactly, cheaply), equal to sum_l m_l Z_l with
+    m_l = sum_j P_j c_{j,l} rho^(j-l); the rank on the sphere is the sum of N(d, l) over the
+    harmonic degrees l with m_l != 0.
     """
     _check_kind(kind)
     d = _check_d(d)
     pn = _polynet(net)
     if pn is None:
         return None
-    R, P = _kernel_ring(pn, d, kind)
     dom = pn.domain
     rho = dom.convert(sp.nsimplify(radius2)) / dom.convert(d)
     if rho == dom.zero:
-        return 1 if P.coeff(1) != 0 else 0
-    blocks, _ = _blocks(P, dom, d)
-    total = 0
-    for l, blk in blocks.items():
-        m = dom.zero
-        for (p, q), v in blk.items():
-            m += v * rho ** (p + q)
-        if m != dom.zero:
-            total += harmonic_dimension(d, l)
-    return total
+        return 1 if _kernel_at_zero(pn, kind) != dom.zero else 0
+    R, T = ring("xy", dom)
+    nngp, ntk = pn.run(rho, rho, T, R.one, T * dom.convert(d))
+    P = ntk if kind == "ntk" else nngp
+    m = {}
+    for (j,), co in P.terms():
+        for l in range(j % 2, j + 1, 2):
+            if harmonic_dimension(d, l):
+                wt = dom.convert(_gegenbauer_weight(j, l, d))
+                m[l] = m.get(l, dom.zero) + co * wt * rho ** (j - l)
+    return sum(harmonic_dimension(d, l) for l, v in m.items() if v != dom.zero)
+
+
+def _kernel_at_zero(pn, kind):
+    dom = pn.domain
+    nngp, ntk = pn.run(dom.zero, dom.zero, dom.zero, dom.one, dom.zero)
+    return ntk if kind == "ntk" else nngp
 
 
 def line_dimension(net, v, kind="ntk"):
     """The rank of the kernel restricted to the line {t v : t real} (v exact, nonzero).
 
     On the line the kernel is the polynomial sum C[a,b,j] g^(a+b+j) t^(2a+j) t'^(2b+j) in the
-    scalars t, t' (g = |v|^2/d); its rank is that of its coefficient matrix.
+    scalars t, t' (g = |v|^2/d); its rank is that of its coefficient matrix. It is certified by
+    the rank of that matrix modulo a prime (a lower bound) meeting the number of powers of t the
+    features can hold (an upper bound); otherwise it is computed exactly.
     """
     _check_kind(kind)
     pn = _polynet(net)
@@ -414,11 +829,14 @@ def line_dimension(net, v, kind="ntk"):
         return None
     v = [_exact_number(a) for a in v]
     d = len(v)
-    R, P = _kernel_ring(pn, d, kind)
     dom = pn.domain
     g = dom.convert(sum(a * a for a in v)) / dom.convert(d)
     if g == dom.zero:
-        return 1 if P.coeff(1) != 0 else 0
+        return 1 if _kernel_at_zero(pn, kind) != dom.zero else 0
+    fast = _fast_line_rank(pn, g, d, kind)
+    if fast is not None:
+        return fast
+    R, P = _kernel_ring(pn, d, kind)
     coef = {}
     for (a, b, j), co in P.terms():
         key = (2 * a + j, 2 * b + j)
@@ -609,13 +1027,6 @@ def _classes(P, hom, parity, zero_class):
     return out, zeros
 
 
-def _parts(act):
-    """(even part, odd part) of a symbolic activation as expressions."""
-    e = act.expr
-    minus = e.subs(_x, -_x)
-    return (e + minus) / 2, (e - minus) / 2
-
-
 def _phi_zero(act):
     try:
         v = act.expr.subs(_x, 0)
@@ -656,34 +1067,355 @@ def _structure(act):
     return hom, parity, z0 == 0
 
 
+class _Undecided(Exception):
+    """The structural rules cannot decide this case (the message says why)."""
+
+
+_tpos = sp.Symbol("t", positive=True)
+
+
+def _value_at_zero(expr):
+    v = expr.subs(_x, 0)
+    if not (v.is_number and v.is_finite):
+        raise _Undecided(f"{expr} has no finite value at 0")
+    return sp.nsimplify(v)
+
+
+def _parity_part(expr, sign):
+    """(phi(t) + sign * phi(-t)) / 2 for t > 0: the even (sign=1) or odd part on t > 0."""
+    part = (expr.subs(_x, _tpos) + sign * expr.subs(_x, -_tpos)) / 2
+    part = sp.piecewise_fold(part)
+    if isinstance(part, sp.Piecewise):
+        part = part.simplify()
+    part = sp.expand(part)
+    if part != 0 and not _power_terms(part):
+        part = sp.simplify(part)
+    return part
+
+
+def _power_terms(e):
+    """{alpha: coefficient} if e (in t > 0) is a finite sum of coefficient * t**alpha."""
+    out = {}
+    for term in sp.Add.make_args(sp.expand(e)):
+        if term == 0:
+            continue
+        co, rest = term.as_independent(_tpos, as_Add=False)
+        if not co.is_number:
+            return None
+        if rest == 1:
+            alpha = sp.Integer(0)
+        elif rest == _tpos:
+            alpha = sp.Integer(1)
+        elif rest.is_Pow and rest.base == _tpos and rest.exp.is_number:
+            alpha = rest.exp
+        else:
+            return None
+        out[alpha] = out.get(alpha, 0) + co
+    return {a: co for a, co in out.items() if sp.nsimplify(co) != 0}
+
+
+def _vanishes_numerically(e):
+    f = sp.lambdify(_tpos, e, "mpmath")
+    try:
+        return all(abs(complex(f(t))) < 1e-25 for t in ("0.37", "1.3", "2.9", "7.1"))
+    except Exception:
+        return False
+
+
+def _monomials(n, degree):
+    """Exponent tuples of the monomials of the given degree in n variables."""
+    if n == 0:
+        return [()] if degree == 0 else []
+    if n == 1:
+        return [(degree,)]
+    return [(k,) + rest for k in range(degree, -1, -1) for rest in _monomials(n - 1, degree - k)]
+
+
+def _lines(args, idx):
+    """Group the (nonzero) arguments idx by the line through 0 they lie on:
+    [(representative, [(i, lambda_i)])] with args[i] = lambda_i * representative."""
+    out = []
+    for i in idx:
+        for rep, members in out:
+            lam = _proportional(rep, args[i])
+            if lam is not None:
+                members.append((i, lam))
+                break
+        else:
+            out.append((args[i], [(i, sp.Integer(1))]))
+    return out
+
+
+def _family_rows(q, args, coeffs, n):
+    """Linear forms in v whose common null space is {v : sum_i v_i c_i q(w . a_i) = 0 for
+    almost every w}, with a_i = args[i] and c_i = coeffs[i] (vectors), and notes on how.
+
+    q is split into its even and odd parts (independent under w -> -w). A part that is a
+    finite sum of powers a t^alpha on t > 0 splits further by alpha (independent under
+    w -> s w): a polynomial piece t^alpha gives the moment equations sum_i v_i c_i a_i^beta = 0
+    (|beta| = alpha); a non-polynomial piece |t|^alpha or sign(t)|t|^alpha gives one vector
+    equation per line through 0, with the factors |lambda|^alpha (times sign(lambda)), because
+    the functions of w on different lines are linearly independent (the characterisation of
+    polynomials, Carvalho et al. 2024). Any other part is independent across the pairs
+    {a, -a}. Zero arguments give the constant q(0) c_i.
+    """
+    dim = len(coeffs[0]) if coeffs else 0
+    zeros = [i for i in range(n) if all(a == 0 for a in args[i])]
+    nonzero = [i for i in range(n) if i not in zeros]
+    rows, notes = [], []
+    const = [[sp.Integer(0)] * n for _ in range(dim)]
+    if zeros:
+        q0 = _value_at_zero(q)
+        for i in zeros:
+            for k in range(dim):
+                const[k][i] += coeffs[i][k] * q0
+    for sign, pname in ((1, "even"), (-1, "odd")):
+        part = _parity_part(q, sign)
+        if part == 0:
+            continue
+        terms = _power_terms(part)
+        if terms is None:
+            if _vanishes_numerically(part):
+                raise _Undecided(f"cannot decide whether the {pname} part {part} of {q} "
+                                 "vanishes")
+            # pairs {a, -a}: the part's features agree up to its parity
+            classes = []
+            for i in nonzero:
+                for rep, members in classes:
+                    if args[i] == rep:
+                        members.append((i, 1))
+                        break
+                    if all(a == -b for a, b in zip(args[i], rep)):
+                        members.append((i, sign))
+                        break
+                else:
+                    classes.append((args[i], [(i, 1)]))
+            for _, members in classes:
+                for k in range(dim):
+                    row = [sp.Integer(0)] * n
+                    for i, f in members:
+                        row[i] = coeffs[i][k] * f
+                    rows.append(row)
+            notes.append(f"{pname} part {part} (not a polynomial): independent features on "
+                         f"{len(classes)} classes {{x, -x}}")
+            continue
+        for alpha, co in sorted(terms.items()):
+            if not (alpha.is_Integer and alpha >= 0):
+                raise _Undecided(f"the {pname} part of {q} has the power t^{alpha}")
+            alpha = int(alpha)
+            if (alpha % 2 == 0) == (sign == 1):          # t^alpha: a polynomial piece
+                if alpha == 0:
+                    for i in nonzero:
+                        for k in range(dim):
+                            const[k][i] += coeffs[i][k] * co
+                    continue
+                mons = _monomials(len(args[0]), alpha)
+                for beta in mons:
+                    for k in range(dim):
+                        row = [sp.Integer(0)] * n
+                        for i in nonzero:
+                            mon = sp.Integer(1)
+                            for a, e in zip(args[i], beta):
+                                mon *= a**e
+                            row[i] = coeffs[i][k] * mon
+                        rows.append(row)
+                notes.append(f"polynomial piece {co}*x^{alpha} of the {pname} part: moments "
+                             f"of degree {alpha}")
+            else:                                          # |t|^alpha or sign(t) |t|^alpha
+                lines = _lines(args, nonzero)
+                for _, members in lines:
+                    for k in range(dim):
+                        row = [sp.Integer(0)] * n
+                        for i, lam in members:
+                            f = abs(lam)**alpha * (sp.sign(lam) if sign == -1 else 1)
+                            row[i] = coeffs[i][k] * f
+                        rows.append(row)
+                notes.append(f"non-polynomial piece {co}*{'|x|' if sign == 1 else 'sign(x)|x|'}"
+                             f"^{alpha} of the {pname} part: independent features on "
+                             f"{len(lines)} lines through 0")
+    for k in range(dim):
+        if any(v != 0 for v in const[k]):
+            rows.append(const[k])
+    return rows, notes
+
+
+def _rows_rank(rows, n):
+    rows = [r for r in rows if any(v != 0 for v in r)]
+    if not rows:
+        return 0
+    M = DomainMatrix.from_list_sympy(len(rows), n, rows)
+    return M.to_field().rank()
+
+
+def _depth_one_engine(net, P, kind):
+    """Depth 1, symbolic activation: the exact rank from the features' linear relations."""
+    act = net.activation
+    n, d = len(P), len(P[0])
+    b_zero = net.b_std == 0
+    one = [sp.Integer(1)]
+    args = [list(p) if b_zero else list(p) + one for p in P]
+    groups = [("the read-out weights (features phi(w.x))", act.expr, [one] * n)]
+    const_feature = (not b_zero) or (kind == "ntk" and net.parameterization == "standard")
+    if kind == "ntk":
+        if net.parameterization == "standard" or not b_zero:
+            cvec = [list(p) + one for p in P]
+            what = "the first layer's weights and bias (features (x, 1) phi'(w.x))"
+        else:
+            cvec = [list(p) for p in P]
+            what = "the first layer's weights (features x phi'(w.x))"
+        groups.append((what, act.derivative().expr, cvec))
+    rows, why = [], []
+    for what, q, cvec in groups:
+        r, notes = _family_rows(q, args, cvec, n)
+        rows += r
+        why.append(f"{what}: " + ("; ".join(notes) if notes else "no features"))
+    if const_feature:
+        rows.append([sp.Integer(1)] * n)
+        why.append("the read-out bias: one constant feature")
+    rank = _rows_rank(rows, n)
+    reason = (f"depth 1, {net.parameterization} parameterization, b_std "
+              + ("= 0" if b_zero else "!= 0 (arguments (x, 1))")
+              + f": the {kind.upper()} Gram matrix is a sum of the Gram matrices of the "
+              "parameter groups, so its null space is the set of v with sum_i v_i F(x_i) = 0 for "
+              "every group's features F. " + ". ".join(why)
+              + f". These {len(rows)} exact linear conditions on v have rank {rank}, so the "
+              f"rank is {rank} (of {n} points)")
+    return RankPrediction(rank, reason, n, math.inf, "structure")
+
+
+def _standard_deep_components(act, depth):
+    """Components of the standard-parameterization NTK without bias at depth >= 2.
+
+    The NTK is a sum over parameter groups. Without bias the hidden biases start at 0 but are
+    trained, so their gradients (the "+1" terms of the recursion) add features that scale
+    differently from the weights' under x -> lambda x (homogeneous phi of degree k) and
+    x -> -x (odd or even phi). Returns [(name, degree, parity sign, nonzero at x = 0)]; degree
+    None without homogeneity, parity sign None without parity.
+    """
+    k, parity = act.homogeneity, act.parity
+    phi0 = _value_at_zero(act.expr)
+    dphi0 = _value_at_zero(act.derivative().expr)
+    L = depth
+    out = [("weights", k**L if k else None,
+            {"odd": -1, "even": 1}.get(parity), phi0 != 0)]
+    for l in range(L):
+        if parity == "odd":
+            sgn = 1
+        elif parity == "even":
+            sgn = -1 if l == 0 else 1
+        else:
+            sgn = None
+        at0 = dphi0 != 0 if (l == 0 or phi0 == 0) else True
+        out.append((f"bias of hidden layer {l + 1}", k**L - k**l if k else None, sgn, at0))
+    return out
+
+
+def _standard_deep(net, P):
+    """Standard parameterization, b_std = 0, depth >= 2: rank from the components' characters.
+
+    Assumption (verified numerically, not proved): at depth >= 2 each component's features
+    are linearly independent across classes of non-proportional points, as the weights'
+    features are (the positivity theorem).
+    """
+    act = net.activation
+    n = len(P)
+    k, parity = act.homogeneity, act.parity
+    comps = _standard_deep_components(act, net.depth)
+    zeros = [i for i in range(n) if all(a == 0 for a in P[i])]
+    nonzero = [i for i in range(n) if i not in zeros]
+    # classes: rays (homogeneous), with -x too (parity); else identical points (and -x)
+    classes = []
+    for i in nonzero:
+        for rep, members in classes:
+            lam = _proportional(P[rep], P[i])
+            if lam is None:
+                continue
+            if lam == 1 or (k and lam > 0) or (parity and (lam == -1 or (k and lam < 0))):
+                members.append((i, lam))
+                break
+        else:
+            classes.append((i, [(i, sp.Integer(1))]))
+    rows = []
+    for _, members in classes:
+        for name, e, sgn, _ in comps:
+            row = [sp.Integer(0)] * n
+            for i, lam in members:
+                f = abs(lam)**e if e is not None else sp.Integer(1)
+                if sgn == -1 and lam < 0:
+                    f = -f
+                row[i] = f
+            rows.append(row)
+    nz0 = [c[0] for c in comps if c[3]]
+    if zeros and nz0:
+        for _ in nz0:
+            rows.append([sp.Integer(1) if i in zeros else sp.Integer(0) for i in range(n)])
+    rows.append([sp.Integer(1)] * n)               # the read-out bias: a constant feature
+    rank = _rows_rank(rows, n)
+    chars = "; ".join(
+        f"{name}: " + (f"homogeneous of degree {e}" if e is not None else "not homogeneous")
+        + {1: ", even", -1: ", odd", None: ""}[sgn] for name, e, sgn, _ in comps)
+    reason = (f"standard parameterization, b_std = 0, depth {net.depth}: the biases start at 0 "
+              "but are trained, so the NTK is the weights' kernel (positive definite on "
+              "non-proportional points, Carvalho et al. 2024) plus the biases' kernels and the "
+              f"read-out bias's constant. Under x -> lambda x and x -> -x the components scale "
+              f"differently ({chars}; the read-out bias is constant). The {n} points form "
+              f"{len(classes)} classes" + (f" and {len(zeros)} zero input(s)" if zeros else "")
+              + "; taking each component's features independent across classes (proved for the "
+              "weights, checked numerically for the biases), the null space is cut out by "
+              f"{len(rows)} exact conditions of rank {rank}, so the rank is {rank}")
+    return RankPrediction(rank, reason, n, math.inf, "structure")
+
+
 def _nonpoly_prediction(net, P, kind):
     act = net.activation
     n = len(P)
     b_zero = net.b_std == 0
-    if act.is_symbolic and kind == "ntk" and act.derivative().has_dirac:
-        return RankPrediction(None, f"{act.name} has a jump: phi' contains a Dirac delta, so "
-                              "the NTK is infinite on the diagonal and has no rank", n, None,
+    jump = act.is_symbolic and act.derivative().has_dirac
+    if kind == "ntk" and jump:
+        raise ValueError(
+            f"the NTK of {act.name} does not exist: phi has a jump, so phi' contains a Dirac "
+            "delta and E[phi'(u) phi'(v)] contains E[delta(u) delta(v)] = "
+            "1/(2 pi sqrt(q1 q2 - c^2)), infinite on the diagonal (and on proportional inputs "
+            "without bias); the Gram matrix has infinite entries and no rank. (A finite "
+            "network's gradients see phi' = 0 almost everywhere, so its empirical NTK is the "
+            "read-out layer's kernel alone.) Use kind='nngp'")
+    if net.W_std == 0:
+        return RankPrediction(None, "W_std = 0: every input gives the same pre-activations, so "
+                              "the rules for non-polynomial activations do not apply", n, None,
                               "none")
-    if net.parameterization == "standard" and kind == "ntk" and b_zero:
-        return RankPrediction(None, "standard parameterization without bias: the NTK has "
-                              "bias-gradient terms that the structural rules do not cover", n,
-                              None, "none")
-    if not b_zero:
-        distinct = len({tuple(p) for p in P})
-        why = (f"{act.name} is not a polynomial and b_std != 0: by the positivity theorem "
-               "(Carvalho et al. 2024) the Gram matrix is positive definite on distinct points; "
-               f"{distinct} of the {n} points are distinct")
-        return RankPrediction(distinct, why, n, math.inf, "theorem")
+    try:
+        if act.is_symbolic and net.depth == 1 and (b_zero or jump):
+            return _depth_one_engine(net, P, kind)
+        if not b_zero:
+            distinct = len({tuple(p) for p in P})
+            if jump:
+                why = (f"{act.name} is not continuous, so the positivity theorem does not apply "
+                       "as stated; but with b_std != 0 the depth-1 kernel is positive definite "
+                       "on distinct points (the exact depth-1 analysis: the arguments (x, 1) "
+                       "are pairwise non-proportional), and each further layer keeps a "
+                       "positive definite correlation matrix positive definite (its dual has a "
+                       "nonzero first Hermite coefficient, Schur product theorem); "
+                       f"{distinct} of the {n} points are distinct")
+            else:
+                why = (f"{act.name} is not a polynomial and b_std != 0: by the positivity "
+                       "theorem (Carvalho et al. 2024) the Gram matrix is positive definite on "
+                       f"distinct points; {distinct} of the {n} points are distinct")
+            return RankPrediction(distinct, why, n, math.inf, "theorem" if not jump else
+                                  "structure")
+        if kind == "ntk" and net.parameterization == "standard":
+            if not act.is_symbolic:
+                return RankPrediction(None, "standard parameterization without bias: the bias "
+                                      "gradients' features need phi and phi' at 0 and their "
+                                      "symmetries, which a black-box callable does not give", n,
+                                      None, "none")
+            return _standard_deep(net, P)
+    except _Undecided as exc:
+        return RankPrediction(None, f"undecided: {exc}", n, None, "none")
     hom, parity, zero_vanishes = _structure(act)
-    if net.depth == 1 and act.is_symbolic:
-        pred = _depth_one_split(net, P, kind, hom, parity)
-        if pred is not None:
-            return pred
-    classes, zeros = _classes(P, hom if hom is not None and hom > 0 else None, parity,
-                              zero_class=not zero_vanishes)
+    classes, zeros = _classes(P, hom, parity, zero_class=not zero_vanishes)
     m = len(classes)
     notes = []
-    if hom:
+    if hom is not None:
         notes.append(f"positive homogeneity of degree {hom}: x and lambda x (lambda > 0) have "
                      f"proportional features (factor lambda^{hom ** net.depth})")
     if parity:
@@ -698,59 +1430,6 @@ def _nonpoly_prediction(net, P, kind):
            + ("; ".join(notes) + "; " if notes else "")
            + f"{n} points fall into {m} classes of proportional features, so the rank is {m}")
     return RankPrediction(m, why, n, math.inf, "structure")
-
-
-def _depth_one_split(net, P, kind, hom, parity):
-    """Depth 1 without bias: the even/odd split when one part is a polynomial."""
-    act = net.activation
-    even, odd = _parts(act)
-    checks = []
-    for name, part in (("even", even), ("odd", odd)):
-        part = sp.piecewise_fold(part)
-        try:
-            pa = Activation(part, name=f"{act.name}_{name}", _checked=True)
-        except Exception:
-            return None
-        checks.append((name, part, pa, is_polynomial(pa)))
-    polys = [c for c in checks if c[3].is_polynomial]
-    nonpolys = [c for c in checks if c[3].is_polynomial is False]
-    if len(polys) != 1 or len(nonpolys) != 1:
-        return None
-    pname, ppart, pact, pchk = polys[0]
-    nname, npart, nact, _ = nonpolys[0]
-    nhom = nact.homogeneity
-    z = _phi_zero(nact)
-    if z is None:
-        return None
-    classes, zeros = _classes(P, nhom if nhom else None, nname, zero_class=(z != 0))
-    m, n = len(classes), len(P)
-    # N: vectors that cancel within every class (kernel of C^T)
-    C = sp.zeros(n, m)
-    for col, members in enumerate(classes):
-        for i, f in members:
-            C[i, col] = f
-    Nbasis = C.T.nullspace()
-    extra, Gp_rank_note = 0, ""
-    if Nbasis and any(co != 0 for co in pchk.coefficients):
-        from .network import MLP
-        pnet = MLP(1, pact, W_std=net.W_std, b_std=0, parameterization=net.parameterization,
-                   width=net.width)
-        G = sp.Matrix(exact_gram(pnet, P, kind))
-        Nm = sp.Matrix.hstack(*Nbasis)
-        extra = DomainMatrix.from_Matrix(Nm.T * G * Nm).to_field().rank()
-    ppoly = sp.Poly(list(reversed(pchk.coefficients)), _x).as_expr()
-    rank = m + extra
-    why = (f"depth 1, b_std = 0: phi = even + odd part, and the kernel is the sum of the kernels "
-           f"of the two parts (cross terms vanish by symmetry). The {pname} part {ppoly} is a "
-           f"polynomial; the {nname} part {npart} is not, and identifies x with "
-           + ("every lambda x, lambda != 0 (it is homogeneous of degree %d and %s)" % (nhom, nname)
-              if nhom else "-x")
-           + f": the {n} points form {m} classes with independent features. The polynomial "
-           f"part adds rank(N^T G_p N) = {extra} on the {n - m} directions that cancel within "
-           f"classes, so the rank is {m} + {extra} = {rank}")
-    if zeros:
-        why += f" ({len(zeros)} zero input(s){'' if z != 0 else ' with vanishing ' + nname + ' part'})"
-    return RankPrediction(rank, why, n, math.inf, "structure")
 
 
 # --------------------------------------------------------------------------------------------

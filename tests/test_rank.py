@@ -302,4 +302,5 @@ def test_explain_reasons():
     pred = predicted_rank(nk.MLP(depth=1, activation="tanh", b_std=1), PAIRS, explain=True)
     assert "theorem" in pred.reason and pred.method == "theorem"
     step = nk.MLP(depth=1, activation="step", b_std=0)
-    assert predicted_rank(step, PAIRS, "ntk") is None
+    with pytest.raises(ValueError, match="Dirac"):
+        predicted_rank(step, PAIRS, "ntk")
