@@ -16,15 +16,21 @@ nevertheless computed directly from phi', which stays accurate as q -> 0.)
 that :mod:`ntksym.gram` computes once), alpha_k(q_i) and beta_k(q_i), k <= K, come from one 1-D
 Gauss-Legendre rule on z in [0, 13] (the integrand is folded, h_k(-z) = (-1)^k h_k(z), so even k
 see phi(sz) + phi(-sz) and odd k see phi(sz) - phi(-sz)): panels of at most
-min(2, 32/sqrt(K + 1/2), 16/s) standard units with 32 nodes (sqrt(K + 1/2) is the largest
-wavenumber of h_k(z) e^{-z^2/4}; 16/s limits a panel to 16 x-units), split at the activation's
+min(2, n/sqrt(K + 1/2), 12/s * n/24) standard units with n = 32 Gauss-Legendre nodes (24 when
+K <= 128): sqrt(K + 1/2) is the largest wavenumber of h_k(z) e^{-z^2/4} (panels 2.5 times
+wider lose digits, 1e-13 to 1e-11, at K = 1024 and 2048: measured), and 12 x-units per 24
+nodes resolve phi as in
+:mod:`ntksym.quadrature`. The panels are split at the activation's
 breakpoints |b|/s and graded geometrically towards them from an x-width of 2. h_k at the nodes
 comes from the stable three-term recurrence sqrt(k+1) h_{k+1} = z h_k - sqrt(k) h_{k-1}, so the
 whole table is one BLAS product (values of phi at the nodes times Hermite values). Variances are
 grouped by octave of s = sqrt(q), each group sharing one node set. The same nodes give
-E[phi^2] and E[phi'^2]; a layer whose w^2 E[phi^2] + b^2 disagrees with the diagonal chain by
-more than 1e-12 relative (a feature of phi the nodes do not resolve) is evaluated entirely by
-direct quadrature.
+E[phi^2] and E[phi'^2], hence the diagonal chain Sigma^{l+1} = w^2 E[phi^2] + b^2 (phi is
+evaluated once per layer). E[phi^2] is checked at the smallest, median and largest variance of
+each layer against :func:`ntksym.quadrature.expect1` (its own panels and convergence test); a
+layer that disagrees by more than 1e-12 relative (a feature of phi the nodes do not resolve) is
+evaluated entirely by direct quadrature. Values of phi that overflow in float64 where the
+lambdified expression does (exp(x)/(exp(x) + 1) at x > 709) are recomputed with mpmath.
 
 **Tail bound.** By Cauchy-Schwarz, the truncation error after the term k = K is at most
 
@@ -80,12 +86,12 @@ FLOOR = 4e-15        # floor of the computed remainder T, relative to E[phi^2]
 K0 = 64              # first K tried in a layer
 KCAP = 1024          # largest K
 ZMAX = 13.0          # integration range in z (e^{-z^2/4} = 5e-19 there)
-NGL = 32             # Gauss-Legendre nodes per panel
+NGL = 32             # Gauss-Legendre nodes per panel (24 when K <= 128: panels of HMAX)
 GAMMA = 1.0          # panel width <= GAMMA * NGL / sqrt(K + 1/2) (2x margin, measured)
 HMAX = 2.0           # largest panel width (standard units)
-HX = 16.0            # largest panel width (x-units)
+HX = 12.0            # largest panel width (x-units, for 24 nodes)
 W0 = 2.0             # x-width of the panel next to a breakpoint
-CHECK_RTOL = 1e-12   # agreement of w^2 E[phi^2] + b^2 with the diagonal chain
+CHECK_RTOL = 1e-12   # agreement of E[phi^2] with quadrature.expect1 (and between tables)
 CHUNK = 64           # columns per chunk in the numba kernel (one K per chunk)
 RBLOCK = 8           # rows sharing a column chunk in the numba kernel (cache reuse)
 ROWS = 256           # rows per block (fallback bookkeeping)
@@ -112,7 +118,8 @@ def _layout(K, s, specials):
 
     Returns (z, w, He, Ho): He / Ho are the rows k even / odd of w * h_k(z), k <= K.
     """
-    h = min(HMAX, GAMMA * NGL / math.sqrt(K + 0.5), HX / s)
+    ngl = 24 if K <= 128 else NGL
+    h = min(HMAX, GAMMA * ngl / math.sqrt(K + 0.5), HX * ngl / (24.0 * s))
     pts = sorted({0.0, *[p for p in specials if 0.0 < p < ZMAX]})
     edges = set(pts) | {ZMAX}
     d0 = min(h, W0 / s)
@@ -131,7 +138,7 @@ def _layout(K, s, specials):
     full = np.array(full)
     a = full[:-1]
     half = 0.5 * (full[1:] - a)
-    t, wt = _legendre(NGL)
+    t, wt = _legendre(ngl)
     z = (a[:, None] + half[:, None] * (t + 1.0)).ravel()
     w = (half[:, None] * wt).ravel() * np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
     H = np.empty((K + 1, z.size))
@@ -201,16 +208,26 @@ def _coefficients(fns, breaks, q, K):
         octave = np.ceil(np.log2(s))
         keys = [(float(2.0 ** o), (), np.flatnonzero(octave == o)) for o in np.unique(octave)]
     nodd = (K + 1) // 2
+    nf = len(fns)
     for sv, specials, ix in keys:
         z, w, He, Ho = _layout(K, sv, specials)
         rows = pos[ix]
+        m = ix.size
         x = s[ix, None] * z[None, :]
-        for (A, E), f in zip(out, fns):
+        even = np.empty((nf * m, z.size))
+        odd = np.empty((nf * m, z.size))
+        for t, ((A, E), f) in enumerate(zip(out, fns)):
             fp, fm = _values(f, x), _values(f, -x)
-            E[rows] = (fp * fp + fm * fm) @ w
-            A[rows, 0::2] = (fp + fm) @ He
+            E[rows] = np.einsum("ij,j->i", fp * fp + fm * fm, w)
+            np.add(fp, fm, out=even[t * m:(t + 1) * m])
+            np.subtract(fp, fm, out=odd[t * m:(t + 1) * m])
+        # one product per parity for all the functions (few, large BLAS calls)
+        pe = even @ He
+        po = odd @ Ho if nodd else None
+        for t, (A, E) in enumerate(out):
+            A[rows, 0::2] = pe[t * m:(t + 1) * m]
             if nodd:
-                A[rows, 1::2] = (fp - fm) @ Ho
+                A[rows, 1::2] = po[t * m:(t + 1) * m]
     return out
 
 
@@ -328,6 +345,7 @@ def _spot_check(f, breaks, q, E):
     pos = np.flatnonzero(q > 0)
     if pos.size == 0:
         return True
+    pos = pos[np.argsort(q[pos], kind="stable")]
     pick = np.unique(pos[[0, pos.size // 2, -1]])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -336,20 +354,12 @@ def _spot_check(f, breaks, q, E):
 
 
 def chain(net, q, w2, b2):
-    """Sigma^l(x, x) for l = 1..L+1 (rows) from Sigma^1 = q, with E[phi^2] from this module's
-    1-D rule (checked per layer against :func:`ntksym.quadrature.expect1` at three variances;
-    a layer that fails the check uses ``net.dual`` instead)."""
-    f = _functions(net.activation)[0]
-    br = _breaks(net.activation)
-    Q = np.empty((net.depth + 1, q.size))
+    """The diagonal chains' first row, Sigma^1 = q; :func:`run` fills the rest layer by layer,
+    Sigma^{l+1} = w^2 E[phi(sqrt(q) z)^2] + b^2, with E[phi^2] from the same 1-D rule as the
+    layer's Hermite coefficients (checked per layer against
+    :func:`ntksym.quadrature.expect1`), so that phi is evaluated once per layer."""
+    Q = np.full((net.depth + 1, q.size), np.nan)
     Q[0] = q
-    for l in range(net.depth):
-        uq, inv = np.unique(Q[l], return_inverse=True)
-        E = _coefficients((f,), br, uq, 0)[0][1]
-        if np.all(np.isfinite(E)) and _spot_check(f, br, uq, E):
-            Q[l + 1] = w2 * E[inv.ravel()] + b2
-        else:
-            Q[l + 1] = w2 * np.asarray(net.dual(Q[l], Q[l], Q[l]), dtype=float) + b2
     return Q
 
 
@@ -533,15 +543,17 @@ def run(net, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, sym, use_numba=True):
     logtol = math.log(TOL)
     nb = use_numba and HAVE_NUMBA
     dptr, dcol = _first_layer(G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, sym, std)
-    S1, S2 = np.sqrt(Q1), (None if sym else np.sqrt(Q2))
-    S2 = S1 if sym else S2
+    S1 = np.empty_like(Q1)
+    S2 = S1 if sym else np.empty_like(Q2)
+    S1[0] = np.sqrt(Q1[0])
+    if not sym:
+        S2[0] = np.sqrt(Q2[0])
     si, sj = _sample(n1, n2, sym)
     total = (n1 * (n1 + 1) // 2) if sym else n1 * n2
     stats = {"K": [], "escalated": [], "fallback": [], "entries": total, "numba": nb}
     K = K0
     for l in range(L):
         qall = Q1[l] if sym else np.concatenate([Q1[l], Q2[l]])
-        pall = Q1[l + 1] if sym else np.concatenate([Q1[l + 1], Q2[l + 1]])
         rs = S1[l][si] * S2[l][sj]
         with np.errstate(divide="ignore", invalid="ignore"):
             rho_s = np.where(rs > 0, np.clip(G[si, sj] / rs, -1.0, 1.0), 0.0)
@@ -556,11 +568,21 @@ def run(net, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, sym, use_numba=True):
         Knext = K
         while Knext > K0 and _frac(t1, t2, rho_s, si, sj, Knext // 2, logtol) <= BULK_FRAC:
             Knext //= 2
-        good = tab.ok and np.all(np.abs(w2 * tab.E + b2 - pall) <= CHECK_RTOL * np.abs(pall))
-        if not good:
+        # the diagonal chains' next row, from the same rule, checked independently
+        good = tab.ok and _spot_check(fns[0], breaks, qall, tab.E)
+        if good:
+            Q1[l + 1] = w2 * t1.E + b2
+            if not sym:
+                Q2[l + 1] = w2 * t2.E + b2
+        else:
             warnings.warn(f"Mehler tables not trusted at layer {l + 1} (unresolved activation "
                           "or overflow); using direct quadrature for that layer",
                           RuntimeWarning, stacklevel=3)
+            for Q in ((Q1,) if sym else (Q1, Q2)):
+                Q[l + 1] = w2 * np.asarray(net.dual(Q[l], Q[l], Q[l]), dtype=float) + b2
+        S1[l + 1] = np.sqrt(Q1[l + 1])
+        if not sym:
+            S2[l + 1] = np.sqrt(Q2[l + 1])
         Kuse = K if good else -1
         doclip = l + 1 < L
         sp1, sp2 = S1[l + 1], S2[l + 1]
@@ -576,15 +598,16 @@ def run(net, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, sym, use_numba=True):
                            t1.A, t2.A, t1.B, t2.B, t1.La, t2.La, t1.Lb, t2.Lb, c1, c2, t1.E,
                            t1.Ed, dptr, dcol, w2, b2, std, width, logtol, Kuse, CHUNK, RBLOCK,
                            mask, count)
-                if not count.any():
-                    continue
+                rows = np.flatnonzero(count)
             else:
                 mask = np.zeros((r1 - r0, n2), dtype=bool)
                 _layer_numpy(G, T, r0, r1, sym, S1[l], S2[l], Q1[l + 1], doclip, sp1, sp2,
                              t1, t2, dptr, dcol, w2, b2, std, width, logtol, Kuse, mask)
-            ii, jj = np.nonzero(mask)
-            fi.append(ii + r0)
-            fj.append(jj)
+                rows = np.flatnonzero(mask.any(axis=1))
+            if rows.size:
+                ii, jj = np.nonzero(mask[rows])
+                fi.append(rows[ii] + r0)
+                fj.append(jj)
         fi = np.concatenate(fi) if fi else np.zeros(0, dtype=np.int64)
         fj = np.concatenate(fj) if fj else np.zeros(0, dtype=np.int64)
         # the rare entries that need more terms: larger tables on their variances only

@@ -49,9 +49,9 @@ def _horner(S, rho, Ar, i, Ac, j0, w, K):
         S[e] = 0.0
     for k in range(K, -1, -1):
         a = Ar[k, i]
-        row = Ac[k]
+        row = Ac[k, j0:j0 + w]        # a slice: indices from range(w) need no wraparound
         for e in range(w):
-            S[e] = S[e] * rho[e] + a * row[j0 + e]
+            S[e] = S[e] * rho[e] + a * row[e]
 
 
 @numba.njit(parallel=True, **_OPTS)
@@ -95,12 +95,14 @@ def _entry_chunk(G, T, i, j0, w, r0, sym, s1, s2, p1, doclip, sp1, sp2, A1, A2, 
     spi = sp1[i]
     nflag = 0
     e0 = i - j0 if (sym and i > j0) else 0
+    Gr = G[i, j0:j0 + w]
+    Tr = T[i, j0:j0 + w]
+    s2r = s2[j0:j0 + w]
     for e in range(w):                    # vectorised
-        j = j0 + e
-        r = si * s2[j]
-        c = G[i, j]
+        r = si * s2r[e]
+        c = Gr[e]
         cold[e] = c
-        told[e] = T[i, j]
+        told[e] = Tr[e]
         x = c / r if r > 0.0 else 0.0
         rho[e] = min(max(x, -1.0), 1.0)
         st[e] = 0
@@ -148,17 +150,17 @@ def _entry_chunk(G, T, i, j0, w, r0, sym, s1, s2, p1, doclip, sp1, sp2, A1, A2, 
                     Kb = max(Kb, kb)
         _horner(sa, rho, A1, i, A2, j0, w, Ka)
         _horner(sb, rho, B1, i, B2, j0, w, Kb)
+    sp2r = sp2[j0:j0 + w]
     for e in range(e0, w):                # vectorised
-        j = j0 + e
         ka = sa[e]
         kd = sb[e]
         cn = w2 * ka + b2
         if doclip:
-            bound = spi * sp2[j]
+            bound = spi * sp2r[e]
             cn = min(max(cn, -bound), bound)
         th = told[e]
-        T[i, j] = width * ka + 1.0 + (w2 * kd) * th if std else th * (w2 * kd) + cn
-        G[i, j] = cn
+        Tr[e] = width * ka + 1.0 + (w2 * kd) * th if std else th * (w2 * kd) + cn
+        Gr[e] = cn
     if nspec > e0:                        # rare: identical inputs, fallbacks
         for e in range(e0, w):
             s = st[e]
