@@ -93,8 +93,11 @@ HX = 12.0            # largest panel width (x-units, for 24 nodes)
 W0 = 2.0             # x-width of the panel next to a breakpoint
 CHECK_RTOL = 1e-12   # agreement of E[phi^2] with quadrature.expect1 (and between tables)
 CHUNK = 64           # columns per chunk in the numba kernel (one K per chunk)
+STEP = 8             # truncations K are multiples of STEP (log tails on that grid)
 RBLOCK = 8           # rows sharing a column chunk in the numba kernel (cache reuse)
-ROWS = 256           # rows per block (fallback bookkeeping)
+MASK_BYTES = 1 << 25 # rows per kernel call: a flag mask of at most this size (32 MB)
+SERIAL = 1 << 16     # blocks with fewer entries run the single-threaded kernel
+SMALL_GEMM = 1 << 24 # table products below this many multiply-adds avoid BLAS threads
 BULK_FRAC = 1e-3     # K is doubled while more than this fraction of sampled entries needs more
 _FB_COST = 3.5e-3    # seconds per entry of direct quadrature (both factors), measured
 _FLOPS = 2.0e10      # BLAS rate used to price a larger table
@@ -221,9 +224,9 @@ def _coefficients(fns, breaks, q, K):
             E[rows] = np.einsum("ij,j->i", fp * fp + fm * fm, w)
             np.add(fp, fm, out=even[t * m:(t + 1) * m])
             np.subtract(fp, fm, out=odd[t * m:(t + 1) * m])
-        # one product per parity for all the functions (few, large BLAS calls)
-        pe = even @ He
-        po = odd @ Ho if nodd else None
+        # one product per parity for all the functions
+        pe = _matmul(even, He)
+        po = _matmul(odd, Ho) if nodd else None
         for t, (A, E) in enumerate(out):
             A[rows, 0::2] = pe[t * m:(t + 1) * m]
             if nodd:
@@ -231,17 +234,25 @@ def _coefficients(fns, breaks, q, K):
     return out
 
 
-def _log_tails(A, E):
-    """log(T(K) / E) for K = 0..Kmax (rows of A), T(K) = sum_{k>K} alpha_k^2 + max(R, FLOOR E).
+def _matmul(F, H):
+    """F @ H: BLAS for large products, a single-threaded loop for small ones (a multithreaded
+    BLAS call of a few megaflops can wait milliseconds for its threads on a busy machine)."""
+    if HAVE_NUMBA and F.shape[0] * F.shape[1] * H.shape[1] < SMALL_GEMM:
+        return _mnb.matmul(np.ascontiguousarray(F), np.ascontiguousarray(H))
+    return F @ H
+
+
+def _log_tails(A, E, step=1):
+    """log(T(K) / E) for K = 0, step, 2 step, ..., Kmax (rows of A; Kmax a multiple of step),
+    T(K) = sum_{k>K} alpha_k^2 + max(R, FLOOR E), R = E - sum_{k<=Kmax} alpha_k^2.
 
     Nonincreasing in K by construction. Rows with E == 0 (phi(0) = 0 at q = 0) are -inf.
     """
     sq = A * A
     rev = np.cumsum(sq[:, ::-1], axis=1)[:, ::-1]      # rev[:, k] = sum_{m >= k} alpha_m^2
     R = E - rev[:, 0]
-    tail = np.empty_like(A)
-    tail[:, :-1] = rev[:, 1:]
-    tail[:, -1] = 0.0
+    tail = np.zeros((A.shape[0], (A.shape[1] - 1) // step + 1))
+    tail[:, :-1] = rev[:, 1:-1:step] if step > 1 else rev[:, 1:]   # T(K) = rev[:, K + 1]
     exact = np.all(sq[:, 1:] == 0.0, axis=1) & (R <= FLOOR * E)   # q == 0 rows: no tail
     tail += np.where(exact, 0.0, np.maximum(R, FLOOR * E))[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -259,8 +270,9 @@ class _Tables:
         uq, inv = np.unique(q, return_inverse=True)
         inv = inv.ravel()
         (A, E), (B, Ed) = _coefficients(fns, breaks, uq, K)
-        La, Ra = _log_tails(A, E)
-        Lb, Rb = _log_tails(B, Ed)
+        self.step = STEP if K % STEP == 0 else 1      # log tails at K = 0, step, 2 step, ...
+        La, Ra = _log_tails(A, E, self.step)
+        Lb, Rb = _log_tails(B, Ed, self.step)
         self.K = K
         self.ok = bool(np.all(np.isfinite(A)) and np.all(np.isfinite(B))
                        and np.all(np.isfinite(E)) and np.all(np.isfinite(Ed))
@@ -272,7 +284,8 @@ class _Tables:
         self.Lb = np.ascontiguousarray(Lb[inv])
 
     def chunk_max(self, chunk):
-        """Per chunk of ``chunk`` consecutive points, the largest log tail at every K."""
+        """Per chunk of ``chunk`` consecutive points, the largest log tail at every K of the
+        grid."""
         n, k1 = self.La.shape
         nch = -(-n // chunk)
         pad = nch * chunk - n
@@ -380,8 +393,9 @@ def _sample(n1, n2, sym, size=4096, seed=0):
 def _fails(tab1, tab2, rho, i, j, K, logtol):
     """Which sampled entries would fall back at truncation K (tables reaching >= K)."""
     lr = np.log(np.maximum(np.abs(rho), 1e-300))
-    fa = (K + 1) * lr + 0.5 * (tab1.La[i, K] + tab2.La[j, K]) > logtol
-    fb = (K + 1) * lr + 0.5 * (tab1.Lb[i, K] + tab2.Lb[j, K]) > logtol
+    g = K // tab1.step
+    fa = (K + 1) * lr + 0.5 * (tab1.La[i, g] + tab2.La[j, g]) > logtol
+    fb = (K + 1) * lr + 0.5 * (tab1.Lb[i, g] + tab2.Lb[j, g]) > logtol
     return fa | fb
 
 
@@ -451,26 +465,29 @@ def _layer_numpy(G, T, r0, r1, sym, s1, s2, p1, doclip, sp1, sp2, t1, t2, dptr, 
         rho = np.where(reg, rho, 0.0)
         lr = np.log(np.maximum(np.abs(rho), 1e-300))
 
-        def f(L1, L2, K):
-            v = (K + 1) * lr + 0.5 * (L1[r0:r1, K][:, None] + L2[sl, K][None, :])
+        step = t1.step
+        gmax = Kmax // step
+
+        def f(L1, L2, g):                 # log of the tail bound at K = step * g
+            v = (step * g + 1) * lr + 0.5 * (L1[r0:r1, g][:, None] + L2[sl, g][None, :])
             return np.where(rho != 0, v, -np.inf)
 
         if Kmax < 0:
             fb = reg.copy()
         else:
-            fb = reg & ((f(t1.La, t2.La, Kmax) > logtol) | (f(t1.Lb, t2.Lb, Kmax) > logtol))
+            fb = reg & ((f(t1.La, t2.La, gmax) > logtol) | (f(t1.Lb, t2.Lb, gmax) > logtol))
         rho[fb] = 0.0
         ok = reg & ~fb
         Ks = []
         for L1, L2 in ((t1.La, t2.La), (t1.Lb, t2.Lb)):
-            lo, hi = 0, max(Kmax, 0)
+            lo, hi = 0, max(gmax, 0)
             while lo < hi:
                 mid = (lo + hi) // 2
                 if np.all(f(L1, L2, mid)[ok] <= logtol):
                     hi = mid
                 else:
                     lo = mid + 1
-            Ks.append(lo)
+            Ks.append(step * lo)
         sa = np.zeros(c.shape)
         sb = np.zeros(c.shape)
         if Kmax >= 0:
@@ -515,8 +532,8 @@ def _series_list(tab, ii, jj, s1, s2, c, logtol):
         rho = np.where(r > 0, np.clip(c / r, -1.0, 1.0), 0.0)
     lr = np.log(np.maximum(np.abs(rho), 1e-300))
     with np.errstate(invalid="ignore"):
-        fa = (K + 1) * lr + 0.5 * (tab.La[ii, K] + tab.La[jj, K])
-        fb = (K + 1) * lr + 0.5 * (tab.Lb[ii, K] + tab.Lb[jj, K])
+        fa = (K + 1) * lr + 0.5 * (tab.La[ii, -1] + tab.La[jj, -1])
+        fb = (K + 1) * lr + 0.5 * (tab.Lb[ii, -1] + tab.Lb[jj, -1])
     ok = (rho == 0) | ((fa <= logtol) & (fb <= logtol))
     ka = np.zeros(rho.shape)
     kd = np.zeros(rho.shape)
@@ -589,15 +606,18 @@ def run(net, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, sym, use_numba=True):
         fi, fj = [], []
         if nb:
             c1, c2 = t2.chunk_max(CHUNK)
-        for r0 in range(0, n1, ROWS):
-            r1 = min(r0 + ROWS, n1)
+        rows_per = max(RBLOCK, (MASK_BYTES // max(n2, 1)) // RBLOCK * RBLOCK) if nb \
+            else _gram.TILE
+        for r0 in range(0, n1, rows_per):
+            r1 = min(r0 + rows_per, n1)
             if nb:
                 mask = np.zeros((r1 - r0, n2), dtype=np.uint8)
                 count = np.zeros(r1 - r0, dtype=np.int64)
-                _mnb.layer(G, T, r0, r1, sym, S1[l], S2[l], Q1[l + 1], doclip, sp1, sp2,
-                           t1.A, t2.A, t1.B, t2.B, t1.La, t2.La, t1.Lb, t2.Lb, c1, c2, t1.E,
-                           t1.Ed, dptr, dcol, w2, b2, std, width, logtol, Kuse, CHUNK, RBLOCK,
-                           mask, count)
+                kern = _mnb.layer if (r1 - r0) * n2 >= SERIAL else _mnb.layer_serial
+                kern(G, T, r0, r1, sym, S1[l], S2[l], Q1[l + 1], doclip, sp1, sp2, t1.A, t2.A,
+                     t1.B, t2.B, t1.La, t2.La, t1.Lb, t2.Lb, c1, c2, t1.E, t1.Ed, dptr, dcol, w2,
+                     b2, std, width, logtol, Kuse // t1.step if Kuse >= 0 else -1, t1.step,
+                     CHUNK, RBLOCK, mask, count)
                 rows = np.flatnonzero(count)
             else:
                 mask = np.zeros((r1 - r0, n2), dtype=bool)

@@ -23,20 +23,21 @@ _OPTS = dict(cache=True, error_model="numpy", fastmath={"contract"})
 
 
 @numba.njit(inline="always", **_OPTS)
-def _f(lr, Lr, Lc, K):
-    return (K + 1) * lr + 0.5 * (Lr[K] + Lc[K])
+def _f(lr, Lr, Lc, g, step):
+    return (step * g + 1) * lr + 0.5 * (Lr[g] + Lc[g])
 
 
 @numba.njit(**_OPTS)
-def _search(lr, Lr, Lc, Kmax, logtol):
-    """Smallest K <= Kmax with (K+1) lr + (Lr[K] + Lc[K])/2 <= logtol, else Kmax + 1."""
-    if _f(lr, Lr, Lc, Kmax) > logtol:
-        return Kmax + 1
+def _search(lr, Lr, Lc, gmax, step, logtol):
+    """Smallest g <= gmax with (step g + 1) lr + (Lr[g] + Lc[g])/2 <= logtol (the log of the
+    tail bound after K = step g terms), else gmax + 1."""
+    if _f(lr, Lr, Lc, gmax, step) > logtol:
+        return gmax + 1
     lo = 0
-    hi = Kmax
+    hi = gmax
     while lo < hi:
         mid = (lo + hi) // 2
-        if _f(lr, Lr, Lc, mid) <= logtol:
+        if _f(lr, Lr, Lc, mid, step) <= logtol:
             hi = mid
         else:
             lo = mid + 1
@@ -54,10 +55,9 @@ def _horner(S, rho, Ar, i, Ac, j0, w, K):
             S[e] = S[e] * rho[e] + a * row[e]
 
 
-@numba.njit(parallel=True, **_OPTS)
-def layer(G, T, r0, r1, sym, s1, s2, p1, doclip, sp1, sp2, A1, A2, B1, B2, La1, La2, Lb1,
-          Lb2, ca2, cb2, E1, Ed1, dptr, dcol, w2, b2, std, width, logtol, Kmax, CH, RB, mask,
-          count):
+def _layer(G, T, r0, r1, sym, s1, s2, p1, doclip, sp1, sp2, A1, A2, B1, B2, La1, La2, Lb1,
+          Lb2, ca2, cb2, E1, Ed1, dptr, dcol, w2, b2, std, width, logtol, gmax, step, CH, RB,
+          mask, count):
     """One layer for rows r0..r1 (see the module docstring).
 
     s1, s2: square roots of the layer's variances (rows, columns); p1: next-layer variances of
@@ -68,7 +68,7 @@ def layer(G, T, r0, r1, sym, s1, s2, p1, doclip, sp1, sp2, A1, A2, B1, B2, La1, 
     """
     n2 = G.shape[1]
     ngroups = (r1 - r0 + RB - 1) // RB
-    for gi in numba.prange(ngroups):
+    for gi in numba.prange(ngroups):          # range in layer_serial
         ia = r0 + gi * RB
         ib = min(ia + RB, r1)
         work = np.empty((6, CH))
@@ -81,13 +81,13 @@ def layer(G, T, r0, r1, sym, s1, s2, p1, doclip, sp1, sp2, A1, A2, B1, B2, La1, 
                 count[i - r0] += _entry_chunk(G, T, i, j0, w, r0, sym, s1, s2, p1, doclip, sp1,
                                               sp2, A1, A2, B1, B2, La1, La2, Lb1, Lb2, ca2,
                                               cb2, E1, Ed1, dptr, dcol, w2, b2, std, width,
-                                              logtol, Kmax, CH, mask, work, st)
+                                              logtol, gmax, step, CH, mask, work, st)
 
 
 @numba.njit(**_OPTS)
 def _entry_chunk(G, T, i, j0, w, r0, sym, s1, s2, p1, doclip, sp1, sp2, A1, A2, B1, B2, La1,
                  La2, Lb1, Lb2, ca2, cb2, E1, Ed1, dptr, dcol, w2, b2, std, width, logtol,
-                 Kmax, CH, mask, work, st):
+                 gmax, step, CH, mask, work, st):
     """Row i, columns j0..j0+w: returns the number of entries flagged for direct quadrature."""
     rho, cold, told, sa, sb = work[0], work[1], work[2], work[3], work[4]
     ch = j0 // CH
@@ -118,7 +118,7 @@ def _entry_chunk(G, T, i, j0, w, r0, sym, s1, s2, p1, doclip, sp1, sp2, A1, A2, 
             nspec += 1
     Ka = 0
     Kb = 0
-    if Kmax < 0:
+    if gmax < 0:
         for e in range(w):
             if st[e] == 0:
                 st[e] = 3
@@ -129,9 +129,9 @@ def _entry_chunk(G, T, i, j0, w, r0, sym, s1, s2, p1, doclip, sp1, sp2, A1, A2, 
         for e in range(w):
             rmax = max(rmax, abs(rho[e]))
         lr = math.log(rmax) if rmax > 0.0 else -np.inf
-        Ka = _search(lr, La1[i], ca2[ch], Kmax, logtol)
-        Kb = _search(lr, Lb1[i], cb2[ch], Kmax, logtol)
-        if Ka > Kmax or Kb > Kmax:
+        Ka = _search(lr, La1[i], ca2[ch], gmax, step, logtol)
+        Kb = _search(lr, Lb1[i], cb2[ch], gmax, step, logtol)
+        if Ka > gmax or Kb > gmax:
             Ka = 0
             Kb = 0
             for e in range(w):
@@ -139,17 +139,17 @@ def _entry_chunk(G, T, i, j0, w, r0, sym, s1, s2, p1, doclip, sp1, sp2, A1, A2, 
                     continue
                 le = math.log(abs(rho[e]))
                 j = j0 + e
-                ka = _search(le, La1[i], La2[j], Kmax, logtol)
-                kb = _search(le, Lb1[i], Lb2[j], Kmax, logtol)
-                if ka > Kmax or kb > Kmax:
+                ka = _search(le, La1[i], La2[j], gmax, step, logtol)
+                kb = _search(le, Lb1[i], Lb2[j], gmax, step, logtol)
+                if ka > gmax or kb > gmax:
                     st[e] = 3
                     rho[e] = 0.0
                     nspec += 1
                 else:
                     Ka = max(Ka, ka)
                     Kb = max(Kb, kb)
-        _horner(sa, rho, A1, i, A2, j0, w, Ka)
-        _horner(sb, rho, B1, i, B2, j0, w, Kb)
+        _horner(sa, rho, A1, i, A2, j0, w, step * Ka)
+        _horner(sb, rho, B1, i, B2, j0, w, step * Kb)
     sp2r = sp2[j0:j0 + w]
     for e in range(e0, w):                # vectorised
         ka = sa[e]
@@ -178,3 +178,30 @@ def _entry_chunk(G, T, i, j0, w, r0, sym, s1, s2, p1, doclip, sp1, sp2, A1, A2, 
                 T[i, j] = width * ka + 1.0 + (w2 * kd) * th if std else th * (w2 * kd) + cn
                 G[i, j] = cn
     return nflag
+
+
+layer = numba.njit(parallel=True, **_OPTS)(_layer)
+layer_serial = numba.njit(**_OPTS)(_layer)     # small blocks: no thread start-up
+
+
+@numba.njit(**_OPTS)
+def matmul(F, H):
+    """F @ H for the small coefficient tables, single-threaded (a multithreaded BLAS call of
+    this size can wait milliseconds for its threads on a busy machine)."""
+    n, m = F.shape
+    k = H.shape[1]
+    C = np.zeros((n, k))
+    part = np.empty(k)
+    for i in range(n):
+        c = C[i]
+        for j0 in range(0, m, 16):            # sums of 16 terms, then their sum: rounding
+            for t in range(k):                # grows like 16 + m/16, not like m
+                part[t] = 0.0
+            for j in range(j0, min(j0 + 16, m)):
+                f = F[i, j]
+                h = H[j]
+                for t in range(k):
+                    part[t] += f * h[t]
+            for t in range(k):
+                c[t] += part[t]
+    return C
