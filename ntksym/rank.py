@@ -66,6 +66,7 @@ Examples
 """
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 from dataclasses import dataclass, field
@@ -162,13 +163,6 @@ def _poly_check(act):
     return act._ntksym_polycheck
 
 
-def _to_gf(F, v):
-    num, den = int(v.numerator), int(v.denominator)
-    if den % F.mod == 0:
-        raise ZeroDivisionError("denominator divisible by the prime")
-    return F(num) / F(den)
-
-
 def _rank_one_factors(table, dom):
     """{k: (u, delta)} with table[(k, m1, m2)] = u[m1] u[m2] / delta.
 
@@ -233,25 +227,6 @@ class _PolyNet:
         # rank-one forms of the tables, for the fast counts: table[k] = u_k (x) u_k / delta_k
         self.dual_factors = _rank_one_factors(self.dual, dom)
         self.dot_factors = _rank_one_factors(self.dot, dom)
-
-    def modp(self, p):
-        """A copy whose coefficients live in GF(p) (None if a denominator vanishes mod p)."""
-        from copy import copy
-        from sympy.polys.domains import GF
-        F = GF(p)
-        if self.domain != QQ:
-            return None
-        try:
-            out = copy(self)
-            out.domain = F
-            conv = lambda v: _to_gf(F, v)  # noqa: E731
-            out.w2, out.b2 = conv(self.w2), conv(self.b2)
-            out.dual = {k: conv(v) for k, v in self.dual.items()}
-            out.dot = {k: conv(v) for k, v in self.dot.items()}
-            out.width_el = conv(self.width_el) if self.standard else None
-        except Exception:
-            return None
-        return out
 
     # -- generic evaluation: works for ring elements and for domain elements -----------------
     @staticmethod
@@ -924,10 +899,7 @@ def _exact_gram_dm(pn, P, kind):
     """The Gram matrix as a DomainMatrix over pn.domain at exact points P."""
     dom = pn.domain
     n, d = len(P), len(P[0])
-    if dom.is_FiniteField:
-        conv = [[_to_gf(dom, QQ.from_sympy(v)) for v in r] for r in P]
-    else:
-        conv = [[dom.convert(v) for v in r] for r in P]
+    conv = [[dom.convert(v) for v in r] for r in P]
     dd = dom.convert(d)
 
     def dot(u, v):
@@ -1386,6 +1358,12 @@ def _nonpoly_prediction(net, P, kind):
     try:
         if act.is_symbolic and net.depth == 1 and (b_zero or jump):
             return _depth_one_engine(net, P, kind)
+        if net.depth == 1 and b_zero:
+            return RankPrediction(
+                None, "depth 1 without bias: the rank depends on whether the even and odd parts "
+                "of phi (and phi') are polynomials or finite sums of homogeneous pieces (ReLU's "
+                "odd part x/2 makes d + 1 antipodal pairs singular); a black-box callable does "
+                "not give them exactly, so no rule applies", n, None, "none")
         if not b_zero:
             distinct = len({tuple(p) for p in P})
             if jump:
@@ -1436,7 +1414,6 @@ def _nonpoly_prediction(net, P, kind):
 # The public predictor
 # --------------------------------------------------------------------------------------------
 
-_GF_PRIME = 2**61 - 1
 
 
 def _special_bound(net, P, kind):
@@ -1452,17 +1429,60 @@ def _special_bound(net, P, kind):
     return None
 
 
+class _Residues:
+    """Arrays of residues modulo _P31 with + and * (numpy int64: products stay below 2^62)."""
+
+    __slots__ = ("v",)
+
+    def __init__(self, v):
+        self.v = v
+
+    @staticmethod
+    def _of(other):
+        return other.v if isinstance(other, _Residues) else other
+
+    def __add__(self, other):
+        return _Residues((self.v + self._of(other)) % _P31)
+
+    __radd__ = __add__
+
+    def __mul__(self, other):
+        return _Residues((self.v * self._of(other)) % _P31)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        return self * pow(int(other), -1, _P31)
+
+
 def _rank_mod_p(pn, P, kind):
-    """rank of the Gram matrix modulo a large prime (a lower bound for its rank over Q: every
-    minor that is nonzero mod p is nonzero), computed entirely in GF(p); None if a denominator
-    vanishes mod p."""
-    pm = pn.modp(_GF_PRIME)
-    if pm is None:
+    """The rank of the Gram matrix modulo the prime 2^31 - 1: a lower bound for its rank over
+    Q (a minor that is nonzero mod p is nonzero). All entries at once, in numpy residues; None
+    when a denominator vanishes mod p or the parameters are not rational."""
+    import numpy as np
+    if pn.domain != QQ:
         return None
     try:
-        return _exact_gram_dm(pm, P, kind).rank()
-    except (ZeroDivisionError, Exception):
+        conv = lambda v: _modp(v)  # noqa: E731
+        pm = copy.copy(pn)
+        pm.w2, pm.b2 = conv(pn.w2), conv(pn.b2)
+        pm.dual = {k: conv(v) for k, v in pn.dual.items()}
+        pm.dot = {k: conv(v) for k, v in pn.dot.items()}
+        pm.width_el = conv(pn.width_el) if pn.standard else None
+        n, d = len(P), len(P[0])
+        X = np.array([[conv(QQ.from_sympy(v)) for v in r] for r in P], dtype=np.int64)
+    except ZeroDivisionError:
         return None
+    G = np.zeros((n, n), np.int64)
+    for k in range(d):
+        G = (G + np.outer(X[:, k], X[:, k]) % _P31) % _P31
+    diag = np.diag(G).copy()
+    inv_d = pow(d % _P31, -1, _P31)
+    s11 = _Residues(np.broadcast_to(diag[:, None], (n, n)) * inv_d % _P31)
+    s22 = _Residues(np.broadcast_to(diag[None, :], (n, n)) * inv_d % _P31)
+    nngp, ntk = pm.run(s11, s22, _Residues(G * inv_d % _P31), _Residues(np.ones((n, n), np.int64)),
+                       _Residues(G))
+    return _rank_mod((ntk if kind == "ntk" else nngp).v)
 
 
 def _poly_prediction(net, pn, P, kind, exact_inputs, want_null):
