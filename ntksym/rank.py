@@ -642,7 +642,10 @@ def _support(pn, kind, sup):
         qn = R.zero
         for k, (u, delta) in pn.dual_factors.items():
             uq = U(u, q)
-            qn += q**k * uq * uq * (dom.one / delta)
+            qk = R.one
+            for _ in range(k):
+                qk = qk * q
+            qn += qk * uq * uq * (dom.one / delta)
         q = qn * w2 + b2
         sig = new_sig if new_sig is not None else ({} if sup.d else 0)
     out = theta if kind == "ntk" else sig
@@ -931,10 +934,10 @@ def _null_vector(G):
     ns = G.to_field().nullspace()
     if ns.shape[0] == 0:
         return None
-    row = ns.to_Matrix()[0, :]
-    vals = [sp.nsimplify(v) for v in row]
+    row = ns.to_Matrix()[0, :]        # exact domain elements as SymPy numbers (never
+    vals = list(row)                   # nsimplify: it turns large rationals into radicals)
     den = sp.ilcm(*[sp.fraction(v)[1] for v in vals if v.is_Rational] or [1])
-    vals = [sp.simplify(v * den) for v in vals]
+    vals = [sp.expand(v * den) for v in vals]
     if all(v.is_Integer for v in vals):
         g = math.gcd(*[int(v) for v in vals])
         vals = [v / g for v in vals]
