@@ -4,7 +4,7 @@
         [--sizes 500 1000 2000] [--depths 3 10] [--acts tanh softplus silu elu sigmoid]
 
 n x n NNGP + NTK (X2 None) for n in {500, 1000, 2000}, d = 32, depth 3 and 10, W_std = 1.5,
-b_std = 0.3, float64: tanh, softplus, silu, elu (and sigmoid) through ``ntksym.mehler`` against
+b_std = 0.3 (``--W``, ``--b``), float64: tanh, softplus, silu, elu (and sigmoid) through ``ntksym.mehler`` against
 ReLU and erf through their fused closed-form kernels. Time is the best of ``--repeat`` runs after
 a warm-up on 40 points (numba's JIT is compiled and cached there). For the Mehler path the table
 prints the ratio of its time to ReLU's, the largest truncation K of the layers' tables, the
@@ -48,11 +48,13 @@ def main():
     ap.add_argument("--acts", nargs="*", default=["tanh", "softplus", "silu", "elu", "sigmoid"])
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--numpy", action="store_true", help="the numpy fallback instead of numba")
+    ap.add_argument("--W", type=float, default=1.5, help="W_std (default 1.5)")
+    ap.add_argument("--b", type=float, default=0.3, help="b_std (default 0.3)")
     args = ap.parse_args()
     sizes = args.sizes or ([500, 1000] if args.quick else [500, 1000, 2000])
     backend = "numpy" if args.numpy else None
     print(f"numba: {mehler.HAVE_NUMBA and not args.numpy}; cores: {os.cpu_count()}; "
-          f"TOL = {mehler.TOL:g}, KCAP = {mehler.KCAP}")
+          f"TOL = {mehler.TOL:g}, KCAP = {mehler.KCAP}; W_std = {args.W}, b_std = {args.b}")
     hdr = f"{'act':9} {'L':>3} {'n':>5} | {'s':>8} {'/relu':>6} | {'K max':>5} {'esc':>4} " \
           f"{'direct':>8}"
     print(hdr)
@@ -62,7 +64,7 @@ def main():
         for L in args.depths:
             base = None
             for act in ["relu", "erf"] + list(args.acts):
-                net = nk.MLP(depth=L, activation=act, W_std=1.5, b_std=0.3)
+                net = nk.MLP(depth=L, activation=act, W_std=args.W, b_std=args.b)
                 t = best_time(net, X, args.repeat, backend)
                 base = t if base is None else base
                 line = f"{act:9} {L:>3} {n:>5} | {t:8.3f} {t / base:6.1f} |"

@@ -95,9 +95,9 @@ CHECK_RTOL = 1e-12   # agreement of E[phi^2] with quadrature.expect1 (and betwee
 CHUNK = 64           # columns per chunk in the numba kernel (one K per chunk)
 STEP = 8             # truncations K are multiples of STEP (log tails on that grid)
 RBLOCK = 8           # rows sharing a column chunk in the numba kernel (cache reuse)
-MASK_BYTES = 1 << 25 # rows per kernel call: a flag mask of at most this size (32 MB)
-SERIAL = 1 << 16     # blocks with fewer entries run the single-threaded kernel
-SMALL_GEMM = 1 << 24 # table products below this many multiply-adds avoid BLAS threads
+MASK_BYTES = 2 ** 25  # rows per kernel call: a flag mask of at most this size (32 MB)
+SERIAL = 2 ** 16     # blocks with fewer entries run the single-threaded kernel
+SMALL_GEMM = 2 ** 24  # table products below this many multiply-adds avoid BLAS threads
 BULK_FRAC = 1e-3     # K is doubled while more than this fraction of sampled entries needs more
 _FB_COST = 3.5e-3    # seconds per entry of direct quadrature (both factors), measured
 _FLOPS = 2.0e10      # BLAS rate used to price a larger table
@@ -179,10 +179,6 @@ class _Function:
         return y
 
 
-def _values(f, x):
-    return f(x)
-
-
 def _coefficients(fns, breaks, q, K):
     """alpha_k(q), k <= K, and E[f(sqrt(q) z)^2] for each function f in ``fns``.
 
@@ -194,7 +190,7 @@ def _coefficients(fns, breaks, q, K):
     zero = q == 0
     if np.any(zero):
         for (A, E), f in zip(out, fns):
-            f0 = float(_values(f, np.zeros(1))[0])
+            f0 = float(f(np.zeros(1))[0])
             A[zero, 0] = f0
             E[zero] = f0 * f0
     pos = np.flatnonzero(~zero)
@@ -220,7 +216,7 @@ def _coefficients(fns, breaks, q, K):
         even = np.empty((nf * m, z.size))
         odd = np.empty((nf * m, z.size))
         for t, ((A, E), f) in enumerate(zip(out, fns)):
-            fp, fm = _values(f, x), _values(f, -x)
+            fp, fm = f(x), f(-x)
             E[rows] = np.einsum("ij,j->i", fp * fp + fm * fm, w)
             np.add(fp, fm, out=even[t * m:(t + 1) * m])
             np.subtract(fp, fm, out=odd[t * m:(t + 1) * m])
@@ -362,7 +358,7 @@ def _spot_check(f, breaks, q, E):
     pick = np.unique(pos[[0, pos.size // 2, -1]])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        ref = expect1(lambda t: _values(f, t) ** 2, q[pick], breaks=breaks)
+        ref = expect1(lambda t: f(t) ** 2, q[pick], breaks=breaks)
     return bool(np.all(np.abs(E[pick] - ref) <= CHECK_RTOL * np.abs(ref)))
 
 
