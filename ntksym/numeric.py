@@ -47,11 +47,53 @@ _NUMPY_MODULES = [{"sqrt": _safe_sqrt, "erf": scipy.special.erf, "erfc": scipy.s
 _MPMATH_MODULES = [{"sqrt": _mp_safe_sqrt, "Heaviside": _mp_heaviside}, "mpmath"]
 
 
+_EXPIT = sp.Function("expit")
+
+
+def _logistic_base(f):
+    """(b, k) when ``f`` is (1 + exp(b))**(-k) with k a positive integer, else None."""
+    if not (f.is_Pow and f.exp.is_Integer and f.exp < 0 and f.base.is_Add):
+        return None
+    rest = f.base - 1
+    if isinstance(rest, sp.exp):
+        return rest.args[0], int(-f.exp)
+    return None
+
+
+def _logistic(e):
+    """exp(b)**j (1 + exp(b))**(-k) -> expit(b)**j expit(-b)**(k - j) in one product."""
+    factors = list(e.args) if e.is_Mul else [e]
+    pows = [(f, _logistic_base(f)) for f in factors]
+    if all(bk is None for _, bk in pows):
+        return e
+    exps = [f for f in factors if isinstance(f, sp.exp)]
+    out = [f for f, bk in pows if bk is None and not isinstance(f, sp.exp)]
+    for f, bk in pows:
+        if bk is None:
+            continue
+        b, k = bk
+        mine = [g for g in exps if g.args[0] == b][:k]
+        for g in mine:
+            exps.remove(g)
+        out.append(_EXPIT(b) ** len(mine) * _EXPIT(-b) ** (k - len(mine)))
+    return sp.Mul(*(out + exps))
+
+
 def _stable_rewrite(expr):
-    """Rewrite sub-expressions that overflow in float64 into stable equivalents."""
+    """Rewrite sub-expressions that overflow in float64 into stable equivalents.
+
+    log(1 + exp(a)) becomes logaddexp(0, a) (softplus), and the logistic quotients that
+    derivatives of softplus, sigmoid and SiLU produce, exp(b)^j / (1 + exp(b))^k, become
+    expit(b)^j expit(-b)^(k-j): no inf / inf = NaN for |b| > 709.
+    """
     softplus = sp.Function("logaddexp0")
     a = sp.Wild("a")
-    return expr.replace(sp.log(1 + sp.exp(a)), softplus(a)) if expr.has(sp.log) else expr
+    if expr.has(sp.log):
+        expr = expr.replace(sp.log(1 + sp.exp(a)), softplus(a))
+    if expr.has(sp.exp):
+        expr = expr.replace(lambda e: e.is_Mul, _logistic)            # products first
+        expr = expr.replace(lambda e: _logistic_base(e) is not None, _logistic)
+    return expr
 
 
 def lambdify_numpy(expr, args=(_q1, _q2, _c)):
@@ -62,7 +104,8 @@ def lambdify_numpy(expr, args=(_q1, _q2, _c)):
 @lru_cache(maxsize=1024)
 def _lambdify_numpy(expr, args):
     expr = _stable_rewrite(expr)
-    modules = [{"logaddexp0": lambda t: np.logaddexp(0.0, t)}] + _NUMPY_MODULES
+    modules = [{"logaddexp0": lambda t: np.logaddexp(0.0, t), "expit": scipy.special.expit}] \
+        + _NUMPY_MODULES
     return sp.lambdify(args, expr, modules=modules)
 
 
