@@ -25,32 +25,64 @@ reproducing kernel of H_l, the kernel becomes sum_l sum_{p,q} M^l_{pq} xx^p yy^q
 
 The matrices M^l are small (at most r^L/2 + 1 square), so nothing of size C(d + r^L, d) is ever
 built. Which degrees occur -- only odd ones for an odd polynomial without bias, only some powers
-of |x| -- comes out of the ranks exactly, over the rationals.
+of |x| -- comes out of the ranks exactly.
+
+The count is certified by two bounds that meet, each cheap: rank_p(M^l) computed modulo the prime
+2^31 - 1 on dense numpy arrays (a lower bound: a minor nonzero mod p is nonzero over Q), and the
+size of the *support* of the feature space -- the powers xx^p that may multiply H_l, tracked
+through the recursion (products of features, H_a H_b in the sum of xx^i H_(a+b-2i), times the
+exact univariate polynomials g_k(Sigma^l(x, x))) -- an upper bound. When they differ for some l
+(exact cancellations, an unlucky prime, irrational parameters) the kernel is built exactly over
+the parameters' field instead, which takes minutes at degree 4^3 where the bounds take 0.5 s.
 
 On special point sets (a sphere, a line, repeated points) the rank is computed exactly: the Gram
 matrix of a polynomial network with exact parameters at exact points (ints, Fractions, SymPy
 Rationals; floats are taken at their exact binary value) is a matrix of rationals, and its rank
-and null vectors are computed over Q.
+and null vectors are computed over Q (after a rank modulo p that often settles it at once).
 
 Non-polynomial activations
 ==========================
 
-With b_std != 0 the NTK (and NNGP) Gram matrix is positive definite on distinct points
-(Carvalho, Costa, Mourão, Oliveira, arXiv:2404.12928): the rank is the number of distinct points.
-Without bias the rank lost to structure is predicted exactly:
+With b_std != 0 and phi continuous the NTK (and NNGP) Gram matrix is positive definite on
+distinct points (Carvalho, Costa, Mourão, Oliveira, arXiv:2404.12928): the rank is the number of
+distinct points. Otherwise the rank lost to structure is predicted exactly.
 
-* positive homogeneity of degree k: the features of lambda x are lambda^(k^L) times those of x
-  for lambda > 0 (relu, leaky_relu, abs, rectified monomials);
-* parity: the features of -x are minus (odd phi) or equal to (even phi) those of x;
-* at depth 1, phi = phi_even + phi_odd and the kernel splits into the kernels of the two parts
-  (cross terms vanish). When one part is a polynomial p (ReLU: phi_odd = x/2), the other part
-  identifies points into classes (pairs +-x, or whole lines if it is homogeneous) whose features
-  are independent, and the rank is  m + rank(N^T G_p N),  where m is the number of classes, G_p
-  the Gram matrix of the depth-1 network with activation p, and N a basis of the vectors that
-  cancel within every class. For ReLU on d + 1 antipodal pairs +-x_i on the sphere this gives
-  (d + 1) + d = 2d + 1 < 2d + 2.
+*Depth 1* (symbolic phi). The Gram matrix is a sum over parameter groups, so v is in its null
+space iff sum_i v_i F(x_i) = 0 for each group's features: phi(w.x) (read-out weights),
+c_x phi'(w.x) with c_x = x, or (x, 1) when the first layer has a bias gradient (NTK only), and
+the constant of a read-out bias. Each condition "sum_i v_i c_i q(w.a_i) = 0 for almost every w"
+is turned into exact linear equations: q splits into its even and odd parts (independent under
+w -> -w); a part that is a finite sum of powers a t^alpha on t > 0 splits by alpha (independent
+under w -> s w); a polynomial piece t^alpha gives the moment equations
+sum_i v_i c_i a_i^beta = 0 (|beta| = alpha); a non-polynomial piece |t|^alpha or
+sign(t)|t|^alpha gives one equation per line through 0 with factors |lambda|^alpha (times
+sign(lambda)), because functions of w on different lines are independent (the characterisation
+of polynomials in the paper); any other part gives one equation per pair {a, -a}. The rank is
+the rank of these equations over Q. For ReLU (odd part x/2) on d + 1 antipodal pairs on the
+sphere this gives 2d + 1 < 2d + 2; for max(0, x) + max(0, x)^2 (not homogeneous, but a sum of
+two homogeneous pieces) 5 points on a ray have rank 2.
 
-The input 0 is a class of its own when phi(0) != 0 and has zero features when phi(0) = 0.
+*Depth >= 2, NNGP and NTK parameterization.* Positive homogeneity of degree k (the features of
+lambda x are lambda^(k^L) times those of x, lambda > 0; k = 0 for step and sign) and parity (the
+features of -x are minus, or equal to, those of x) identify points into classes with independent
+features. The input 0 is a class of its own when phi(0) != 0 and has zero features otherwise.
+
+*Standard parameterization without bias (NTK).* The biases start at 0 but are trained, so their
+gradients add features: at depth 1 the groups above with c_x = (x, 1) and a read-out constant;
+at depth L >= 2 the component of the bias of hidden layer l + 1 is homogeneous of degree
+k^L - k^l (the weights': k^L), even for odd phi, odd for l = 0 and even phi, and the read-out
+bias is a constant. The rank is that of one equation per class and component (with its
+factor |lambda|^e, sign), one per component nonzero at x = 0, and the constant's. That each
+bias component, like the weights', has independent features across classes is checked
+numerically (high-precision SVD), not proved.
+
+*Jumps* (step, sign). The NNGP follows the rules above (at depth 1 the exact rule; with bias at
+depth >= 2, positive definite on distinct points). The NTK does not exist: phi' contains a
+Dirac delta and E[delta(u) delta(v)] = 1/(2 pi sqrt(q1 q2 - c^2)) is infinite on the diagonal,
+so predicted_rank raises ValueError.
+
+Where a rule cannot decide (a black-box callable at depth 1 without bias, a part whose vanishing
+SymPy cannot decide) the rank is None and the reason says why.
 
 Examples
 ========
@@ -833,10 +865,20 @@ def generic_rank(net, d, kind="ntk"):
     For a polynomial activation this is the exact feature-space dimension (see
     :func:`feature_dimension`); n generic points give rank min(n, generic_rank). For a
     non-polynomial activation it is ``math.inf`` (with or without bias, generic points are
-    pairwise distinct and non-proportional, so the Gram matrix is positive definite).
+    pairwise distinct and non-proportional, so the Gram matrix is positive definite). The count
+    is certified by a bound modulo a prime meeting a bound from supports (see the module
+    docstring), so it costs well under a second even at degree 4^3.
+
+    Raises:
+        ValueError: for ``kind="ntk"`` when phi has a jump (the NTK does not exist), or when
+            the activation cannot be decided to be a polynomial or not.
     """
     _check_kind(kind)
     d = _check_d(d)
+    act = net.activation
+    if kind == "ntk" and act.is_symbolic and act.derivative().has_dirac:
+        raise ValueError(f"the NTK of {act.name} does not exist: phi' contains a Dirac delta, "
+                         "infinite on the diagonal; use kind='nngp'")
     chk = _poly_check(net.activation)
     if chk.is_polynomial:
         if chk.coefficients is None:
@@ -1183,6 +1225,8 @@ def _family_rows(q, args, coeffs, n):
                     for i in nonzero:
                         for k in range(dim):
                             const[k][i] += coeffs[i][k] * co
+                    notes.append(f"constant piece {co} of the even part: features that do "
+                                 "not depend on w")
                     continue
                 mons = _monomials(len(args[0]), alpha)
                 for beta in mons:
@@ -1205,9 +1249,10 @@ def _family_rows(q, args, coeffs, n):
                             f = abs(lam)**alpha * (sp.sign(lam) if sign == -1 else 1)
                             row[i] = coeffs[i][k] * f
                         rows.append(row)
-                notes.append(f"non-polynomial piece {co}*{'|x|' if sign == 1 else 'sign(x)|x|'}"
-                             f"^{alpha} of the {pname} part: independent features on "
-                             f"{len(lines)} lines through 0")
+                piece = {(1, 1): "|x|", (-1, 0): "sign(x)"}.get(
+                    (sign, alpha), ("|x|^%d" if sign == 1 else "sign(x)|x|^%d") % alpha)
+                notes.append(f"non-polynomial piece {co}*{piece} of the {pname} part: "
+                             f"independent features on {len(lines)} lines through 0")
     for k in range(dim):
         if any(v != 0 for v in const[k]):
             rows.append(const[k])
@@ -1243,10 +1288,11 @@ def _depth_one_engine(net, P, kind):
     for what, q, cvec in groups:
         r, notes = _family_rows(q, args, cvec, n)
         rows += r
-        why.append(f"{what}: " + ("; ".join(notes) if notes else "no features"))
+        why.append(f"{what[0].upper() + what[1:]}: " + ("; ".join(notes) if notes else
+                                                         "no features"))
     if const_feature:
         rows.append([sp.Integer(1)] * n)
-        why.append("the read-out bias: one constant feature")
+        why.append("The read-out bias: one constant feature")
     rank = _rows_rank(rows, n)
     reason = (f"depth 1, {net.parameterization} parameterization, b_std "
               + ("= 0" if b_zero else "!= 0 (arguments (x, 1))")
@@ -1552,6 +1598,11 @@ def predicted_rank(net, X, kind="ntk", explain=False):
     Returns:
         the rank (int), or a :class:`RankPrediction`; ``None`` as rank where no rule applies
         (the reason says why).
+
+    Raises:
+        ValueError: for ``kind="ntk"`` when phi has a jump (step, sign): phi' contains a Dirac
+            delta, the NTK is infinite on the diagonal and its Gram matrix has no rank. Also for
+            a bad ``kind``, symbolic parameters or a ragged X.
     """
     _check_kind(kind)
     if net.is_symbolic:

@@ -692,6 +692,8 @@ def test_activations_with_jumps(name, depth, b, where):
     # the NTK does not exist: phi' is a Dirac delta, infinite on the diagonal
     with pytest.raises(ValueError, match="Dirac"):
         predicted_rank(net, X, "ntk")
+    with pytest.raises(ValueError, match="Dirac"):
+        generic_rank(net, 2, "ntk")
     assert np.all(np.isinf(np.diag(net.gram(np.asarray(PAIRS, dtype=float)).ntk)))
 
 
