@@ -27,7 +27,7 @@ from sympy.polys.matrices import DomainMatrix
 
 import ntksym as nk
 from ntksym.empirical import empirical_network
-from ntksym.rank import (RankPrediction, exact_gram, feature_dimension, generic_rank,
+from ntksym.rank import (RankPrediction, exact_gram, generic_rank,
                          harmonic_dimension, kernel_polynomial, line_dimension, null_vector,
                          predicted_rank, sphere_dimension)
 
