@@ -467,7 +467,7 @@ def _dense_kernel(pn, kind, q, c, theta, p=_P31):
         kmax = max(list(dual) + [k for k in dot] + [0])
         mmax = max([len(u) for u, _ in list(dual.values()) + list(dot.values())] + [1])
         qp = [np.ones(1, np.int64)]
-        for _m in range(mmax):
+        for _m in range(max(mmax, kmax)):
             qp.append(_dense_mul(qp[-1], q, p))
         cp = [_dense_const(1, nd), c]
         for k in range(2, kmax + 1):
@@ -485,8 +485,7 @@ def _dense_kernel(pn, kind, q, c, theta, p=_P31):
             for k, (u, inv) in fac.items():
                 uk = U(u)
                 if diagonal:
-                    term = _dense_mul(_dense_mul(uk, uk, p), qp[k] if k < len(qp) else
-                                      _dense_mul(qp[-1], q, p), p)
+                    term = _dense_mul(_dense_mul(uk, uk, p), qp[k], p)
                 else:
                     term = _dense_mul_axis(_dense_mul_axis(cp[k], uk, 0, p), uk, 1, p)
                 total = _dense_add(total, (inv * term) % p, p)

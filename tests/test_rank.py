@@ -339,7 +339,9 @@ def test_fast_count_agrees_with_exact_count():
     from ntksym.rank import _feature_count_exact, _fast_feature_count, _polynet
     cases = [("x**3 - 2*x + 1", 2, F(1, 2), 3, "ntk", "ntk"), ("x**3", 2, 0, 3, "ntk", "standard"),
              ("x**3 + x", 2, 0, 2, "nngp", "ntk"), ("x**2 - 1", 2, 1, 3, "ntk", "ntk"),
-             ("x**4 + x", 2, 0, 2, "ntk", "standard"), ("x**2 - x", 3, 0, 1, "ntk", "ntk")]
+             ("x**4 + x", 2, 0, 2, "ntk", "standard"), ("x**2 - x", 3, 0, 1, "ntk", "ntk"),
+             ("x**5 - x**2", 2, F(1, 2), 2, "ntk", "ntk"), ("x**7", 2, 0, 2, "ntk", "standard"),
+             ("x**5 + x**4 - x", 2, 0, 3, "ntk", "ntk")]
     for spec, depth, b, d, kind, par in cases:
         net = nk.MLP(depth=depth, activation=spec, W_std=F(6, 5), b_std=b, parameterization=par,
                      width=5 if par == "standard" else None)
