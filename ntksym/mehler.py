@@ -29,8 +29,8 @@ E[phi^2] and E[phi'^2], hence the diagonal chain Sigma^{l+1} = w^2 E[phi^2] + b^
 evaluated once per layer). E[phi^2] is checked at the smallest, median and largest variance of
 each layer against :func:`ntksym.quadrature.expect1` (its own panels and convergence test); a
 layer that disagrees by more than 1e-12 relative (a feature of phi the nodes do not resolve) is
-evaluated entirely by direct quadrature. Values of phi that overflow in float64 where the
-lambdified expression does (exp(x)/(exp(x) + 1) at x > 709) are recomputed with mpmath.
+evaluated entirely by direct quadrature. Values of phi that are not finite in float64 although
+phi is (an expression that overflows in an intermediate step) are recomputed with mpmath.
 
 **Tail bound.** By Cauchy-Schwarz, the truncation error after the term k = K is at most
 
