@@ -770,7 +770,12 @@ class IntervalGram:
         self.__dict__.update(kw)
 
 
-def _points(X):
+def point_rows(X):
+    """The rows of a 2-D array-like (numpy array, nested lists) as lists, shape checked.
+
+    Raises:
+        ValueError: not 2-D, empty, or ragged.
+    """
     if hasattr(X, "tolist"):
         X = X.tolist()
     try:
@@ -782,8 +787,12 @@ def _points(X):
     d = len(rows[0])
     if any(len(r) != d for r in rows):
         raise ValueError("X is not rectangular")
+    return rows
+
+
+def _points(X):
     out = []
-    for r in rows:
+    for r in point_rows(X):
         row = []
         for v in r:
             fr = exact_fraction(v)

@@ -111,6 +111,7 @@ from sympy.polys.matrices import DomainMatrix
 from sympy.polys.rings import ring
 
 from .activations import Activation
+from .intervals import point_rows
 from .polynomial import is_polynomial
 from .symbols import x as _x, xx as _xx, xy as _xy, yy as _yy
 
@@ -925,18 +926,7 @@ def _all_exact(X):
 
 
 def _exact_points(X):
-    if hasattr(X, "tolist"):
-        X = X.tolist()
-    try:
-        rows = [list(r) for r in X]
-    except TypeError:
-        raise ValueError("X must be a 2-D array of shape (n, d)") from None
-    if not rows or not rows[0]:
-        raise ValueError("X must have at least one row and one column")
-    d = len(rows[0])
-    if any(len(r) != d for r in rows):
-        raise ValueError("X is not rectangular")
-    return [[_exact_number(v) for v in r] for r in rows]
+    return [[_exact_number(v) for v in r] for r in point_rows(X)]
 
 
 def _exact_gram_dm(pn, P, kind):
