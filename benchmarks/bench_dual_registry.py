@@ -16,7 +16,7 @@ import ntksym as nk  # noqa: E402
 import importlib  # noqa: E402
 
 dual_module = importlib.import_module("ntksym.dual")
-from ntksym import gaussian  # noqa: E402
+from ntksym.symbolic import gaussian  # noqa: E402
 
 t_import = time.perf_counter() - t0
 

@@ -28,7 +28,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import ntksym as nk  # noqa: E402
-from ntksym import gram  # noqa: E402
+from ntksym.gram import float64 as gram  # noqa: E402
 
 NT_PY = ROOT / ".venv-nt" / "bin" / "python"
 

@@ -13,7 +13,7 @@ import sys
 import time
 
 import ntksym as nk
-from ntksym.rank import _feature_count_exact, _polynet, generic_rank
+from ntksym.theory.rank import _feature_count_exact, _polynet, generic_rank
 
 CASES = [
     # (activation, depth, d, b_std, kind, parameterization)

@@ -2,19 +2,22 @@
 
 See README.md and docs/ for a tour. The public API is listed in ``__all__``.
 """
-from .symbols import x, q1, q2, c, rho, xx, yy, xy
-from .errors import NtksymError, ActivationParseError, DivergentMomentsError, NoClosedFormError
-from .activations import Activation, activation, ACTIVATIONS
-from .gaussian import GaussianExpectation
-from .dual import DualKernel, dual
-from .latex import latex, latex_document
-from .network import MLP, Kernel, Gram, Layer
-from .empirical import empirical_ntk, empirical_nngp, empirical_network, EmpiricalNetwork, Estimate
-from .verify import verify, VerificationReport
-from .polynomial import (is_polynomial, PolynomialCheck, polynomial_certificate,
+from ntksym import _aliases
+from ntksym.core.symbols import x, q1, q2, c, rho, xx, yy, xy
+from ntksym.core.errors import NtksymError, ActivationParseError, DivergentMomentsError, NoClosedFormError
+from ntksym.symbolic.activations import Activation, activation, ACTIVATIONS
+from ntksym.symbolic.gaussian import GaussianExpectation
+from ntksym.symbolic.dual import DualKernel, dual
+from ntksym.io.latex import latex, latex_document
+from ntksym.network import MLP, Kernel, Gram, Layer
+from ntksym.empirical import empirical_ntk, empirical_nngp, empirical_network, EmpiricalNetwork, Estimate
+from ntksym.verify import verify, VerificationReport
+from ntksym.theory.polynomial import (is_polynomial, PolynomialCheck, polynomial_certificate,
                          PolynomialCertificate, collocation_test, CollocationResult)
-from .rank import predicted_rank, generic_rank, RankPrediction, null_vector, exact_gram
-from .certify import certify_positive_definite, PositivityCertificate
+from ntksym.theory.rank import predicted_rank, generic_rank, RankPrediction, null_vector, exact_gram
+from ntksym.theory.certify import certify_positive_definite, PositivityCertificate
+
+_aliases.install()
 
 __version__ = "0.1.0"
 

@@ -1,4 +1,4 @@
-from .cli import main
+from ntksym.io.cli import main
 
 if __name__ == "__main__":
     import sys

@@ -33,10 +33,10 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .activations import Activation, activation as _activation
-from .dual import dual
-from .gaussian import GaussianExpectation
-from .symbols import c, q1, q2, xx, xy, yy
+from ntksym.symbolic.activations import Activation, activation as _activation
+from ntksym.symbolic.dual import dual
+from ntksym.symbolic.gaussian import GaussianExpectation
+from ntksym.core.symbols import c, q1, q2, xx, xy, yy
 
 __all__ = ["MLP", "Kernel", "Gram", "Layer", "dag_size"]
 
@@ -70,7 +70,7 @@ class Layer:
     prev: tuple | None
 
     def _latex(self, printer):
-        from .latex import latex_layer
+        from ntksym.io.latex import latex_layer
         return latex_layer(self, printer)
 
 
@@ -265,7 +265,7 @@ class MLP:
         return self._kernel
 
     def _latex(self, printer):
-        from .latex import latex_network
+        from ntksym.io.latex import latex_network
         return latex_network(self, printer)
 
     # -- numeric -----------------------------------------------------------------------------
@@ -289,7 +289,7 @@ class MLP:
         if dps is not None:
             if out is not None:
                 raise ValueError("out is for float64 results; leave it None with dps")
-            from .gram_mp import gram_mp
+            from ntksym.gram.mp import gram_mp
             return Gram(*gram_mp(self, X1, X2, dps))
-        from .gram import gram_float64
+        from ntksym.gram.float64 import gram_float64
         return Gram(*gram_float64(self, X1, X2, out=out))

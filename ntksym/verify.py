@@ -32,8 +32,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from .empirical import _check_draws, _check_net, _check_seed, _check_width
-from .gram import check_inputs
+from ntksym.empirical.network import _check_draws, _check_net, _check_seed, _check_width
+from ntksym.gram.float64 import check_inputs
 
 __all__ = ["verify", "VerificationReport", "Row", "Rate", "Check"]
 
@@ -68,9 +68,9 @@ def quadrature_gram(net, X, width=None):
     phi' contains a Dirac delta. ``width`` (default ``net.width``) is the hidden width of the
     "standard" parameterization.
     """
-    from .network import Gram
-    from .numeric import activation_function
-    from .quadrature import expect2
+    from ntksym.network import Gram
+    from ntksym.backends.numeric import activation_function
+    from ntksym.backends.quadrature import expect2
 
     _check_net(net)
     X, _ = check_inputs(X)
@@ -156,7 +156,7 @@ def verify(net, X, widths=(256, 1024, 4096), draws=8, seed=0, dps=30, tol_closed
     Raises:
         TypeError, ValueError: for bad arguments, with the problem and the fix.
     """
-    from .network import MLP
+    from ntksym.network import MLP
 
     _check_net(net)
     X, _ = check_inputs(X)
@@ -242,7 +242,7 @@ def _empirical_errors(net, X, kinds, width, draws, seed, targets):
 
     The networks are those of ``empirical_ntk(..., draws=draws, seed=seed)``.
     """
-    from .empirical import EmpiricalNetwork
+    from ntksym.empirical.network import EmpiricalNetwork
 
     if draws == 1:
         nets = [EmpiricalNetwork(net, width, seed)]

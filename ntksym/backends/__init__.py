@@ -1,0 +1,1 @@
+"""Numeric backends: the SymPy -> numpy/mpmath bridge, quadrature, interval arithmetic."""

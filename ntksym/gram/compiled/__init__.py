@@ -1,0 +1,1 @@
+"""numba-compiled kernels of the Gram engines (imported only when numba is installed)."""

@@ -1,0 +1,1 @@
+"""Input and output: LaTeX and the command line."""

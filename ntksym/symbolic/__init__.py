@@ -1,0 +1,1 @@
+"""Symbolic layer: activation parsing and registry, Hermite coefficients, Gaussian expectations, duals."""

@@ -1,0 +1,1 @@
+"""Theory: polynomial activations, exact ranks, rigorous positivity certificates."""

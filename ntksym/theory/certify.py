@@ -1,0 +1,631 @@
+r"""Rigorous positivity certificates for Gram matrices: lambda_min > 0, with a lower bound.
+
+:func:`certify_positive_definite` proves that the infinite-width NTK (or NNGP) Gram matrix of a
+network on given points is positive definite and returns a certified lower bound
+sigma <= lambda_min. It has three rigorous methods and says which one it used:
+
+``"exact rational Cholesky"`` (polynomial activations, exact parameters and points)
+    The Gram matrix is a matrix of rationals (:func:`ntksym.rank.exact_gram`); G - sigma I is
+    factorised in exact arithmetic. A singular matrix gets an exact rational null vector.
+
+``"interval Cholesky"`` (``method="cholesky"``)
+    Every Gram entry is enclosed rigorously by evaluating the NNGP/NTK recursion on the closed-form
+    dual in interval arithmetic (:func:`ntksym.intervals.interval_gram`; the points are converted
+    exactly, floats included). Then G - sigma I is factorised by Cholesky in interval arithmetic:
+    if every pivot interval is positive, every symmetric matrix in the enclosure, the true one
+    among them, is positive definite, so lambda_min >= sigma. sigma is only a guess (for
+    n <= 40 the smallest eigenvalue of the midpoint matrix in mpmath, otherwise the float64
+    estimate), lowered until the factorisation succeeds; a guess above lambda_min cannot pass,
+    so it affects the tightness of the bound, never its validity. O(n^3) interval operations.
+
+``"Hermite-Gershgorin"`` (``method="hermite"``)
+    The Schur-product/Hermite certificate of DESIGN.md, in O(n^2) interval operations. With
+    Mehler's formula k(q1, q2, c) = sum_k alpha_k(q1) alpha_k(q2) rho^k (rho = c / sqrt(q1 q2)),
+    the matrix K = [k(Sigma^l_ii, Sigma^l_jj, Sigma^l_ij)] is a sum of the positive semidefinite
+    matrices (alpha_k alpha_k^T) o R^{o k} (Schur product theorem; R is the correlation matrix of
+    Sigma^l), so K >= K_r, the tail from k = r on. Scaled by its diagonal T_i = sum_{k>=r}
+    alpha_k(q_i)^2, the tail has unit diagonal and off-diagonal entries at most |rho_ij|^r
+    (Cauchy-Schwarz), so by Gershgorin
+
+        lambda_min(K) >= min_i T_i * (1 - max_i sum_{j != i} |rho_ij|^r).
+
+    alpha_k(q)^2 is the k-th Taylor coefficient of k(q, q, q t) in t, computed by automatic
+    differentiation of the closed form in interval arithmetic (no quadrature), and
+    T_i = k(q_i, q_i, q_i) - sum_{k<r} alpha_k(q_i)^2. r is chosen automatically (the best bound
+    over a range of r from the first one whose Gershgorin sum is < 1). The first term alone also
+    gives K >= min_i (alpha_1(q_i)^2 / q_i) lambda_min(Sigma^l) I, which carries a bound from one
+    layer to the next. Then Sigma^{l+1} = w^2 K + b^2 11^T >= w^2 K, and for the NTK Schur's
+    inequality lambda_min(A o B) >= lambda_min(A) min_i B_ii gives
+
+        lambda(Theta^{l+1}) >= lambda(Sigma^{l+1}) + w^2 min_i E[phi'(u_i)^2] lambda(Theta^l)
+                                                              (ntk parameterization)
+        lambda(Theta^{l+1}) >= width lambda(K^l) + w^2 min_i E[phi'(u_i)^2] lambda(Theta^l)
+                                                              (standard parameterization)
+
+    so the NTK bound is at least the NNGP bound (Theta >= Sigma^{L+1}). The certificate is
+    weaker than Cholesky (it can decline on positive definite matrices), but cheap for large n.
+    It declines when |rho_ij| = 1 cannot be excluded at every layer (identical points, or x and
+    2x without bias) or when the bound is not positive.
+
+``method="auto"`` (the default) uses the interval Cholesky for n <= 60 and falls back to the
+Hermite bound; for larger n it tries the Hermite bound first and the Cholesky (n <= 300) second.
+
+Which networks get a rigorous certificate: those whose dual has a closed form that the interval
+evaluator supports (relu, leaky_relu, abs, rectified monomials, erf, gelu, sin, cos, exp,
+gaussian, polynomials, ...), in both parameterizations. Step and sign get NNGP certificates only
+(their NTK is infinite on the diagonal). Activations whose dual is computed by quadrature (tanh,
+sigmoid, softplus, silu, elu, black boxes) get no rigorous certificate: the result says so
+(``certified=False``). With ``rigorous=False`` they get the old *a posteriori* check instead -- Gram
+entries enclosed by comparing two mpmath precisions -- reported with ``rigorous=False``,
+``certified=False`` and its bound in ``lower_bound``: evidence, not a proof.
+
+Identical points give two equal rows: the result is ``certified=False`` with the exact null
+vector e_i - e_j.
+
+Examples
+========
+
+>>> import ntksym as nk
+>>> from ntksym.certify import certify_positive_definite
+>>> net = nk.MLP(depth=1, activation="relu", W_std=1, b_std=0)
+>>> cert = certify_positive_definite(net, [[1, 0], [0, 1], [1, 1]])
+>>> cert.certified, cert.method, cert.lower_bound > 0
+(True, 'interval Cholesky', True)
+>>> certify_positive_definite(net, [[1, 0], [2, 0]]).certified      # x and 2x: singular
+False
+>>> certify_positive_definite(net, [[1, 0], [0, 1], [1, 1]], method="hermite").method
+'Hermite-Gershgorin'
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import mpmath
+
+__all__ = ["PositivityCertificate", "certify_positive_definite"]
+
+_METHODS = ("auto", "cholesky", "hermite")
+_CLUSTER_TOL = 2.0**-40      # variances within this relative distance share a Taylor expansion
+
+
+@dataclass(frozen=True)
+class PositivityCertificate:
+    """The outcome of :func:`certify_positive_definite`.
+
+    Attributes:
+        certified: True when lambda_min >= lower_bound > 0 was proved rigorously (or
+            lower_bound = 0 with positive definiteness proved).
+        lower_bound: the certified lower bound on lambda_min (an mpmath mpf), or None. For a
+            non-rigorous result (``rigorous=False``) it is an unproved a posteriori bound.
+        estimate: the float64 estimate of lambda_min (None if unavailable).
+        method: ``"exact rational Cholesky"``, ``"interval Cholesky"``,
+            ``"Hermite-Gershgorin"``, ``"a posteriori interval Cholesky (not rigorous)"`` or
+            ``"none"``.
+        reason: what was proved, or why it could not be.
+        rigorous: False only for the opt-in a posteriori check (``rigorous=False``).
+        null_vector: an exact null vector (tuple) when the matrix was shown to be singular
+            (identical points, or a singular polynomial-network Gram matrix), else None.
+    """
+
+    certified: bool
+    lower_bound: object
+    estimate: float | None
+    method: str
+    reason: str
+    rigorous: bool = True
+    null_vector: tuple | None = None
+
+    def __bool__(self):
+        return self.certified
+
+
+# --------------------------------------------------------------------------------------------
+# Cholesky in interval and exact arithmetic
+# --------------------------------------------------------------------------------------------
+
+def _interval_cholesky_min(G):
+    """Interval Cholesky of the symmetric interval matrix G (lists of iv.mpf).
+
+    Returns the smallest lower end of the pivots (> 0) if every pivot interval is strictly
+    positive (then every symmetric matrix in the enclosure is positive definite), else None.
+    """
+    from ntksym.backends.intervals import lower
+    iv = mpmath.iv
+    n = len(G)
+    L = [[iv.mpf(0) for _ in range(n)] for _ in range(n)]
+    smallest = None
+    for j in range(n):
+        s = G[j][j]
+        for k in range(j):
+            s = s - L[j][k] * L[j][k]
+        lo = lower(s)
+        if not lo > 0:
+            return None
+        smallest = lo if smallest is None else min(smallest, lo)
+        ljj = iv.sqrt(s)
+        L[j][j] = ljj
+        for i in range(j + 1, n):
+            t = G[i][j]
+            for k in range(j):
+                t = t - L[i][k] * L[j][k]
+            L[i][j] = t / ljj
+    return smallest
+
+
+def _exact_ldl_positive(G, sigma):
+    """Exact check that G - sigma I (rational SymPy matrix) is positive definite."""
+    import sympy as sp
+    n = G.shape[0]
+    A = G - sp.Rational(sigma) * sp.eye(n)
+    # Gaussian elimination without pivoting: all pivots > 0 <=> positive definite
+    A = [[A[i, j] for j in range(n)] for i in range(n)]
+    for k in range(n):
+        piv = A[k][k]
+        if not piv > 0:
+            return False
+        for i in range(k + 1, n):
+            f = A[i][k] / piv
+            if f != 0:
+                for j in range(k, n):
+                    A[i][j] -= f * A[k][j]
+    return True
+
+
+def _float_gram(net, X, kind):
+    import numpy as np
+    from ntksym.backends.intervals import _points
+    P = _points(X)
+    G = getattr(net.gram(np.array([[float(v) for v in p] for p in P], dtype=float)), kind)
+    return np.asarray(G, dtype=float)
+
+
+def _estimate(Gf):
+    import numpy as np
+    ev = np.linalg.eigvalsh(Gf)
+    return float(ev[0]), float(ev[-1])
+
+
+def _sigmas(est, top=None, n=1):
+    """Shifts to try, largest first (a failed factorisation only costs time)."""
+    if est is None or not est > 0:
+        return [0.0]
+    out = []
+    if top is not None:
+        tight = est * (1 - 1e-9) - 16 * n * 2.0**-52 * abs(top)
+        if tight > 0:
+            out.append(tight)
+    out += [est * f for f in (0.9, 0.5, 0.1, 1e-3)]
+    return out + [0.0]
+
+
+def _exact_sigma(sigma):
+    """sigma (a float) as a short rational <= sigma."""
+    return _shorten(Fraction(sigma)) if sigma else Fraction(0)
+
+
+def _shorten(fr):
+    """A rational <= fr with a small denominator, close to fr (the shift need not be exact)."""
+    for den in (10**6, 10**12, 10**18, 10**30):
+        cand = fr.limit_denominator(den)
+        if 0 < cand <= fr and (fr - cand) <= fr * Fraction(1, 10**14):
+            return cand
+    return fr
+
+
+def _fmt(x, digits=6):
+    return mpmath.nstr(x, digits)
+
+
+# --------------------------------------------------------------------------------------------
+# The Hermite / Schur / Gershgorin certificate
+# --------------------------------------------------------------------------------------------
+
+def _float_up(x):
+    """The smallest-ish float >= the mpf x (rigorous: round to nearest, then one step up)."""
+    import numpy as np
+    f = float(x)
+    if f < x:
+        f = float(np.nextafter(f, np.inf))
+    return f
+
+
+def _extra(r0):
+    """How far beyond the first admissible r the bound is tried (larger r: smaller tails)."""
+    return max(4, r0 // 2)
+
+
+def _gershgorin_sums(rho, r_max):
+    """Upper bounds on max_i sum_{j != i} rho_ij^r for r = 1, 2, ... (floats rounded up).
+
+    rho: numpy array of upper bounds on |rho_ij| (zero diagonal). Each product and each partial
+    sum is rounded to nearest and then moved one float up, so every value is an upper bound.
+    Stops at r_max, or _extra(r0) after the first r0 whose sum is < 1.
+    """
+    import numpy as np
+    n = rho.shape[0]
+    P = rho.copy()
+    out = []
+    stop = r_max
+    for r in range(1, r_max + 1):
+        if r > 1:
+            P = np.nextafter(P * rho, np.inf)
+            P[rho == 0] = 0.0
+        s = np.zeros(n)
+        for j in range(n):
+            s = np.nextafter(s + P[:, j], np.inf)
+        out.append(float(s.max()) if n else 0.0)
+        if out[-1] < 1.0 and stop == r_max:
+            stop = min(r_max, r + _extra(r))
+        if r >= stop:
+            break
+    return out
+
+
+def _one_minus_down(g):
+    import numpy as np
+    return float(np.nextafter(1.0 - g, -np.inf))
+
+
+def _hermite_layer(prog, sig, kdiag, r_max):
+    """Lower bounds on lambda_min of K = k(Sigma) for one layer (distinct points).
+
+    Returns (H_all, H_ge2, m1, note): lambda_min(K) >= max(H_all, m1 * lambda_min(Sigma) + H_ge2).
+    """
+    import numpy as np
+    from ntksym.backends.intervals import lower, taylor_hermite, upper
+    iv = mpmath.iv
+    m = len(sig)
+    q = [sig[i][i] for i in range(m)]
+    zero = mpmath.mpf(0)
+    if any(not lower(t) > 0 for t in q):
+        return zero, zero, zero, "a variance may be 0, so the Hermite tail bound is 0"
+    # upper bounds on |rho_ij|
+    rho = np.zeros((m, m))
+    worst, worst_pair = 0.0, None
+    for i in range(m):
+        for j in range(i + 1, m):
+            r = abs(sig[i][j]) / iv.sqrt(q[i] * q[j])
+            u = min(upper(r), mpmath.mpf(1))
+            f = min(_float_up(u), 1.0)
+            rho[i, j] = rho[j, i] = f
+            if f > worst:
+                worst, worst_pair = f, (i, j)
+    if worst >= 1.0:
+        note = (f"|rho| = 1 cannot be excluded for the distinct points {worst_pair} "
+                "(the same or proportional features)")
+        sums = None
+    else:
+        sums = _gershgorin_sums(rho, r_max)
+    r0 = None
+    if sums is not None:
+        r0 = next((r for r, s in enumerate(sums, 1) if s < 1.0), None)
+        if r0 is None:
+            note = (f"the Gershgorin sum max_i sum_j |rho_ij|^r is >= 1 for every r <= {r_max} "
+                    f"(max |rho| <= {worst:.6g})")
+    order = 1 if r0 is None else min(len(sums), r0 + _extra(r0))
+    # Taylor coefficients alpha_k(q)^2, k <= order, shared by clusters of nearly equal
+    # variances (one expansion on the hull of their enclosures encloses each of them)
+    ranked = sorted(range(m), key=lambda i: lower(q[i]))
+    clusters = []                                   # [lo, hi, members]
+    for i in ranked:
+        lo, hi = lower(q[i]), upper(q[i])
+        if clusters and hi <= clusters[-1][0] * (1 + _CLUSTER_TOL):
+            clusters[-1][1] = max(clusters[-1][1], hi)
+            clusters[-1][2].append(i)
+        else:
+            clusters.append([lo, hi, [i]])
+    member = [None] * m
+    prefix, suffix = [], []
+    m1 = None
+    for ci, (lo, hi, members) in enumerate(clusters):
+        hull = iv.mpf([lo, hi])
+        co = taylor_hermite(prog, hull, order)
+        pre = [iv.mpf(0)]
+        for t in co:
+            pre.append(pre[-1] + t)                 # pre[r] = sum_{k<r}
+        suf = [iv.mpf(0)] * (order + 2)
+        for k in range(order, -1, -1):
+            suf[k] = suf[k + 1] + co[k]             # suf[r] = sum_{r<=k<=order}
+        prefix.append(pre)
+        suffix.append(suf)
+        a1 = lower(co[1] / hull)
+        m1 = a1 if m1 is None else min(m1, a1)
+        for i in members:
+            member[i] = ci
+    m1 = max(m1, zero)
+    if r0 is None:
+        return zero, zero, m1, note
+    best, best2, best_r = zero, zero, None
+    for r in range(r0, order + 1):
+        g = mpmath.mpf(_one_minus_down(sums[r - 1]))
+        if not g > 0:
+            continue
+        tmin = None
+        for i in range(m):
+            ci = member[i]
+            ti = max(lower(kdiag[i] - prefix[ci][r]), lower(suffix[ci][r]), zero)
+            tmin = ti if tmin is None else min(tmin, ti)
+        h = lower(iv.mpf(tmin) * iv.mpf(g))
+        if h > best:
+            best, best_r = h, r
+        if r >= 2 and h > best2:
+            best2 = h
+    note = (f"r = {best_r}, max |rho| <= {worst:.6g}" if best_r is not None else
+            f"the tail bound min_i T_i (1 - Gershgorin sum) is not positive for r = "
+            f"{r0}..{order} (max |rho| <= {worst:.6g})")
+    return best, best2, m1, note
+
+
+def _hermite_certificate(net, G, kind, r_max=200):
+    """(lower bound or None, explanation) from the layers of an IntervalGram."""
+    from ntksym.backends.intervals import lower
+    iv = mpmath.iv
+    zero = mpmath.mpf(0)
+    w2 = G.w2
+    lam_sig = zero          # lambda_min(Sigma^1) >= 0
+    lam_th = zero           # lambda_min(Theta^1) >= 0
+    notes = []
+    for li, sig in enumerate(G.sigma):
+        h_all, h2, m1, note = _hermite_layer(G.kernel, sig, G.kdiag[li], r_max)
+        lam_k = max(h_all, lower(iv.mpf(m1) * iv.mpf(lam_sig) + iv.mpf(h2)))
+        new_sig = max(lower(w2 * iv.mpf(lam_k)), zero)
+        if kind == "ntk":
+            mdot = min(lower(t) for t in G.kdot_diag[li])
+            mdot = max(lower(w2 * iv.mpf(max(mdot, zero))), zero)
+            if net.parameterization == "standard":
+                lam_th = lower(net.width * iv.mpf(lam_k) + iv.mpf(mdot) * iv.mpf(lam_th))
+            else:
+                lam_th = lower(iv.mpf(new_sig) + iv.mpf(mdot) * iv.mpf(lam_th))
+            lam_th = max(lam_th, zero)
+        lam_sig = new_sig
+        notes.append(f"layer {li + 1}: lambda_min(K) >= {_fmt(lam_k, 4)} ({note})")
+    bound = lam_th if kind == "ntk" else lam_sig
+    return (bound if bound > 0 else None), "; ".join(notes)
+
+
+# --------------------------------------------------------------------------------------------
+# The a posteriori (non-rigorous) path for quadrature-only kernels
+# --------------------------------------------------------------------------------------------
+
+def _aposteriori(net, X, kind, dps, est, top, why):
+    method = "a posteriori interval Cholesky (not rigorous)"
+    try:
+        with mpmath.workdps(dps + 10):
+            G1 = getattr(net.gram(X, dps=dps), kind)
+            G2 = getattr(net.gram(X, dps=dps + 15), kind)
+    except Exception as exc:
+        return PositivityCertificate(False, None, est, "none",
+                                     f"{why}; the high-precision Gram matrix is unavailable: "
+                                     f"{exc}", rigorous=False)
+    n = G1.rows
+    iv = mpmath.iv
+    old = iv.prec
+    try:
+        with mpmath.workdps(dps + 10):
+            iv.dps = dps + 10
+            scale = max(abs(G2[i, j]) for i in range(n) for j in range(n))
+            diff = max(abs(G1[i, j] - G2[i, j]) for i in range(n) for j in range(n))
+            rad = 10 * diff + scale * mpmath.mpf(10) ** (-dps)
+            for sigma in _sigmas(est, top, n):
+                sig = mpmath.mpf(sigma)
+                M = [[iv.mpf([G2[i, j] - rad, G2[i, j] + rad]) - (sig if i == j else 0)
+                      for j in range(n)] for i in range(n)]
+                if _interval_cholesky_min(M) is not None:
+                    return PositivityCertificate(
+                        False, +sig, est, method,
+                        f"NOT A PROOF: {why}. Assuming each entry of the {dps + 15}-digit "
+                        f"quadrature Gram matrix is within {_fmt(rad, 3)} of the true value "
+                        f"(ten times the difference from a {dps}-digit computation, "
+                        f"{_fmt(diff, 3)}), G - {_fmt(sig)} I has a Cholesky factorisation "
+                        f"with positive pivots in interval arithmetic; so, under that "
+                        f"assumption, lambda_min >= {_fmt(sig)}", rigorous=False)
+    finally:
+        iv.prec = old
+    return PositivityCertificate(False, None, est, method,
+                                 f"NOT A PROOF: {why}; even the a posteriori check failed "
+                                 "(the matrix looks singular or the precision is too low)",
+                                 rigorous=False)
+
+
+# --------------------------------------------------------------------------------------------
+# The entry point
+# --------------------------------------------------------------------------------------------
+
+def certify_positive_definite(net, X, kind="ntk", dps=30, method="auto", rigorous=True):
+    """Prove lambda_min(Gram) > 0 rigorously, with a certified lower bound.
+
+    Args:
+        net: an :class:`~ntksym.MLP` with numeric parameters.
+        X: the points, shape (n, d): ints, Fractions, SymPy numbers, decimal strings, floats
+            or an array (floats are converted exactly).
+        kind: ``"ntk"`` or ``"nngp"``.
+        dps: working precision (decimal digits) of the interval arithmetic.
+        method: ``"auto"``, ``"cholesky"`` (interval Cholesky, tight, O(n^3)) or ``"hermite"``
+            (Hermite/Schur/Gershgorin bound, O(n^2), weaker). Polynomial networks with exact
+            data use exact rational arithmetic unless ``method="hermite"``.
+        rigorous: with False, kernels without a rigorous enclosure (quadrature-only
+            activations) get the a posteriori check, labelled as not rigorous.
+
+    Returns:
+        :class:`PositivityCertificate`.
+    """
+    import sympy as sp
+
+    from ntksym.backends.intervals import Unsupported, distinct_points, interval_gram
+
+    if kind not in ("ntk", "nngp"):
+        raise ValueError(f"kind must be 'ntk' or 'nngp', got {kind!r}")
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+    if isinstance(dps, bool) or not isinstance(dps, int) or not 10 <= dps <= 1000:
+        raise ValueError(f"dps must be an integer between 10 and 1000, got {dps!r}")
+    P, rep, U = distinct_points(X)
+    n = len(P)
+    if len(U) < n:
+        i = next(i for i in range(n) if rep.index(rep[i]) != i)
+        j = rep.index(rep[i])
+        v = tuple(1 if t == j else -1 if t == i else 0 for t in range(n))
+        return PositivityCertificate(
+            False, None, None, "none",
+            f"points {j} and {i} are identical: their rows of the Gram matrix are equal, so it "
+            f"is singular (null vector e_{j} - e_{i})", null_vector=v)
+    if net.is_symbolic:
+        return PositivityCertificate(False, None, None, "none",
+                                     "W_std and b_std must be numbers")
+    est = top = None
+    try:
+        est, top = _estimate(_float_gram(net, X, kind))
+    except Exception:       # kernels without a float path, degenerate NTKs: no estimate
+        pass
+
+    # -- polynomial networks: exact rational arithmetic -----------------------------------
+    from ntksym.theory.polynomial import is_polynomial
+    from ntksym.theory.rank import _polynet, exact_gram, null_vector
+    chk = is_polynomial(net.activation) if net.activation.is_symbolic else None
+    pn = _polynet(net) if chk is not None and chk.is_polynomial else None
+    if method != "hermite" and pn is not None and pn.domain == sp.QQ:
+        G = sp.Matrix(exact_gram(net, X, kind))
+        for sigma in _sigmas(est, top, n):
+            fr = _exact_sigma(sigma)
+            sig = sp.Rational(fr.numerator, fr.denominator)
+            if _exact_ldl_positive(G, sig):
+                lb = _round_down(fr)
+                return PositivityCertificate(
+                    True, lb, est, "exact rational Cholesky",
+                    f"the Gram matrix is exact (rational); G - {sig} I has all pivots > 0 in "
+                    f"exact arithmetic, so lambda_min >= {sp.N(sig, 6)}"
+                    + (f" (float64 estimate {est:.3e})" if est is not None else ""))
+        try:
+            v = null_vector(net, X, kind)
+        except Exception:
+            v = None
+        return PositivityCertificate(
+            False, None, est, "exact rational Cholesky",
+            "the exact Gram matrix is not positive definite (a pivot of its exact LDL "
+            "factorisation is <= 0): it is singular"
+            + (f"; exact null vector {v}" if v is not None else ""), null_vector=v)
+
+    # -- closed-form duals: rigorous interval enclosures ----------------------------------
+    if method == "auto":
+        plan = ["cholesky", "hermite"] if n <= 60 else \
+            (["hermite", "cholesky"] if n <= 300 else ["hermite"])
+    else:
+        plan = [method]
+    try:
+        G = interval_gram(net, X, dps=dps, ntk=(kind == "ntk"),
+                          ntk_offdiag=(kind == "ntk" and "cholesky" in plan))
+    except Unsupported as exc:
+        why = (f"no rigorous enclosure of the Gram entries is available for "
+               f"{net.activation.name}: {exc}")
+        if not rigorous:
+            return _aposteriori(net, X, kind, dps, est, top, why)
+        return PositivityCertificate(
+            False, None, est, "none",
+            why + " (rigorous=False gives a non-rigorous a posteriori check)")
+    reasons = []
+    for m in plan:
+        if m == "cholesky":
+            M = G.ntk if kind == "ntk" else G.nngp
+            iv = mpmath.iv
+            old = iv.prec
+            iv.dps = dps
+            try:
+                for fr in _cholesky_shifts(M, est, top, n, dps):
+                    sig = iv.mpf(fr.numerator) / fr.denominator
+                    A = [[M[i][j] - sig if i == j else M[i][j] for j in range(n)]
+                         for i in range(n)]
+                    if _interval_cholesky_min(A) is not None:
+                        lb = _round_down(fr)
+                        width = max(_width(M[i][j]) for i in range(n) for j in range(n))
+                        return PositivityCertificate(
+                            True, lb, est, "interval Cholesky",
+                            f"the Gram entries were enclosed rigorously (interval evaluation "
+                            f"of the closed-form recursion at {dps} digits, widest enclosure "
+                            f"{_fmt(width, 3)}); G - {_fmt(lb)} I has a Cholesky "
+                            f"factorisation with positive pivots in interval arithmetic, so "
+                            f"lambda_min >= {_fmt(lb)}"
+                            + (f" (float64 estimate {est:.3e})" if est is not None else ""))
+            finally:
+                iv.prec = old
+            if est is not None and est <= 1e-12 * max(abs(top), 1e-300):
+                reasons.append("interval Cholesky: the factorisation failed even for "
+                               f"sigma = 0 and the float64 estimate of lambda_min ({est:.3e}) "
+                               "says the matrix is singular or numerically singular")
+            else:
+                reasons.append("interval Cholesky: the factorisation failed even for sigma = 0"
+                               + (f" (float64 estimate of lambda_min {est:.3e}; increase dps "
+                                  "if it is positive)" if est is not None else ""))
+        else:
+            iv = mpmath.iv
+            old = iv.prec
+            iv.dps = dps
+            try:
+                bound, notes = _hermite_certificate(net, G, kind)
+            except (Unsupported, ArithmeticError) as exc:
+                bound, notes = None, f"the Hermite coefficients could not be enclosed: {exc}"
+            finally:
+                iv.prec = old
+            if bound is not None:
+                return PositivityCertificate(
+                    True, bound, est, "Hermite-Gershgorin",
+                    f"Schur product + Mehler expansion + Gershgorin, with interval "
+                    f"enclosures at {dps} digits: lambda_min >= {_fmt(bound)}; {notes}"
+                    + (f" (float64 estimate {est:.3e})" if est is not None else ""))
+            reasons.append(f"Hermite-Gershgorin: the bound is not positive; {notes}")
+    names = {"cholesky": "interval Cholesky", "hermite": "Hermite-Gershgorin"}
+    return PositivityCertificate(False, None, est, ", ".join(names[m] for m in plan),
+                                 "; ".join(reasons))
+
+
+def _mpf_fraction(x):
+    """The exact value of a finite mpf as a Fraction."""
+    man, exp = mpmath.mpf(x).man_exp
+    return Fraction(int(man)) * Fraction(2) ** int(exp) if man else Fraction(0)
+
+
+def _cholesky_shifts(M, est, top, n, dps):
+    """Shifts sigma (Fractions, largest first) to try in the interval Cholesky of M - sigma I.
+
+    Only a guide -- a shift above lambda_min cannot pass the factorisation. For n <= 40 the
+    smallest eigenvalue of the midpoint matrix is computed in mpmath (Weyl: it is within
+    n * max radius of lambda_min), which gives bounds tight to many digits; otherwise, and as a
+    fallback, the float64 estimate is used.
+    """
+    from ntksym.backends.intervals import lower, upper
+    out = []
+    if n <= 40:
+        try:
+            with mpmath.workdps(dps):
+                A = mpmath.matrix(n, n)
+                rad = mpmath.mpf(0)
+                for i in range(n):
+                    for j in range(n):
+                        lo, hi = lower(M[i][j]), upper(M[i][j])
+                        A[i, j] = (lo + hi) / 2
+                        rad = max(rad, hi - lo)
+                lam = min(mpmath.eigsy(A, eigvals_only=True))
+                if mpmath.isfinite(lam) and lam > 0:
+                    for f in ("1e-12", "1e-8", "1e-4"):
+                        s = lam - max(lam * mpmath.mpf(f), 1000 * n * rad)
+                        if s > 0:
+                            out.append(_shorten(_mpf_fraction(s)))
+        except Exception:          # eigsy may fail to converge: fall back to float64
+            pass
+    if est is not None and mpmath.isfinite(est) and top is not None and mpmath.isfinite(top):
+        out += [_shorten(Fraction(x)) for x in _sigmas(est, top, n) if x > 0]
+    out = sorted(set(out), reverse=True)
+    return out + [Fraction(0)]
+
+
+def _width(x):
+    from ntksym.backends.intervals import lower, upper
+    return upper(x) - lower(x)
+
+
+def _round_down(fr):
+    """An mpf <= the rational fr (rounded down at 113 bits), so lower_bound <= sigma."""
+    if not fr:
+        return mpmath.mpf(0)
+    return mpmath.mp.make_mpf(mpmath.libmp.from_rational(fr.numerator, fr.denominator,
+                                                         113, "d"))

@@ -1,0 +1,306 @@
+"""ntksym.intervals: rigorous interval enclosures of duals, Taylor coefficients and Gram matrices.
+
+Every reference value is computed independently of the code under test: mpmath point
+evaluations at 50 digits (``DualKernel.mp``, ``net.gram(X, dps=50)``, which use the closed form
+by ordinary mpmath arithmetic, or quadrature at zero variance), or mpmath quadrature of the
+Hermite coefficients of phi itself.
+"""
+from fractions import Fraction as F
+
+import mpmath
+import pytest
+import sympy as sp
+from hypothesis import given, settings, strategies as st
+
+import ntksym as nk
+from ntksym.backends.intervals import (SLACK, IntervalProgram, Unsupported, dual_program, exact_fraction,
+                              interval_gram, iv_atan2, iv_erf, lower, taylor_hermite, upper,
+                              working_precision)
+
+iv = mpmath.iv
+
+ACTS = {
+    "relu": nk.activation("relu"),
+    "leaky_relu": nk.activation("leaky_relu", alpha=F(1, 5)),
+    "abs": nk.activation("abs"),
+    "rect2": nk.activation("rectified_monomial", n=2),
+    "erf3": nk.activation("erf", b=3),
+    "gelu": nk.activation("gelu"),
+    "sin": nk.activation("sin", a=F(1, 3), b=2),
+    "cos": nk.activation("cos"),
+    "exp": nk.activation("exp", b=F(1, 2)),
+    "gaussian": nk.activation("gaussian"),
+    "xexp": nk.activation("x*exp(-x**2)"),
+}
+
+# (q1, q2, c) as exact strings; the last ones are on the boundary c^2 = q1 q2 or near it
+POINTS = [("1", "2", "0.3"), ("0.5", "0.7", "-0.2"), ("3", "0.25", "0"),
+          ("2", "2", "2"), ("2", "2", "-2"), ("1", "4", "1.9999999"), ("1", "4", "-2"),
+          ("0.01", "0.02", "0.014")]
+
+
+def _enclose(prog, a, b, c, diag=False):
+    A, B, C = (iv.mpf(v) for v in (a, b, c))
+    if diag:
+        S = iv.mpf(0)
+    else:
+        S = A * B - C * C
+        S = iv.mpf([max(lower(S), 0), upper(S)])
+    return prog(A, B, C, S)
+
+
+def _inside(v, ref, slack=0):
+    with mpmath.workdps(100):
+        return lower(v) - slack <= ref <= upper(v) + slack
+
+
+@pytest.mark.parametrize("name", sorted(ACTS))
+@pytest.mark.parametrize("which", ["nngp", "ntk"])
+def test_dual_enclosure_contains_50_digit_value(name, which):
+    k = nk.dual(ACTS[name])
+    expr = k.expr if which == "nngp" else k.ntk_factor
+    prog = dual_program(expr)
+    for a, b, c in POINTS:
+        exact_boundary = F(c) ** 2 == F(a) * F(b)
+        with working_precision(30):
+            v = _enclose(prog, a, b, c, diag=exact_boundary)
+        with mpmath.workdps(60):
+            ref = k.mp(a, b, c, dps=50, which=which)
+            width = upper(v) - lower(v)
+            assert _inside(v, ref), (name, which, (a, b, c), v, ref)
+            # narrow: relative 1e-20 at 30 digits (absolute for values near 0)
+            assert width <= 1e-20 * max(abs(ref), 1), (name, which, (a, b, c), width)
+
+
+@pytest.mark.parametrize("name, q, expected", [
+    ("relu", "2", 0),                     # phi(0) E[relu(v)] = 0
+    ("erf3", "1.5", 0),
+    ("gelu", "0.3", 0),
+    ("gaussian", "0.5", "1/sqrt(3/2)"),   # E[exp(-v^2/2)], v ~ N(0, 0.5)
+    ("cos", "0.8", "exp(-2/5)"),           # E[cos v]
+    ("exp", "2", "exp(1/4)"),             # E[exp(v/2)]
+])
+def test_zero_variance_is_the_limit(name, q, expected):
+    """At q1 = 0 the closed forms are 0/0-like (relu: atan2(0, 0)); the enclosure must still
+    contain the true value phi(0) E[phi(v)] (computed here by hand)."""
+    prog = dual_program(nk.dual(ACTS[name]).expr)
+    with working_precision(30):
+        v = prog(iv.mpf(0), iv.mpf(q), iv.mpf(0), iv.mpf(0))
+    with mpmath.workdps(50):
+        ref = mpmath.mpf(0) if expected == 0 else \
+            mpmath.mpf(sp.N(sp.sympify(expected), 50))
+        assert _inside(v, ref, slack=mpmath.mpf(10) ** -45)
+        assert upper(v) - lower(v) < 1e-25
+
+
+def test_slack_rewrites():
+    relu = dual_program(nk.dual("relu").expr)
+    assert not relu.expr.has(nk.c**2) and relu.expr.has(sp.sqrt(SLACK))
+    erf = dual_program(nk.dual("erf").expr)              # asin(...) became atan(...)/atan2
+    assert not erf.expr.has(sp.asin) and erf.expr.has(SLACK)
+    gelu = dual_program(nk.dual("gelu").expr)
+    assert gelu.expr.has(SLACK + nk.q1 + nk.q2 + 1)          # sqrt(-c**2 + (q1+1)(q2+1))
+
+
+def test_declines_what_it_cannot_enclose():
+    with pytest.raises(Unsupported, match="closed form"):
+        dual_program(nk.dual("tanh").expr)
+    x = sp.Symbol("x")
+    for e in (sp.Heaviside(x), sp.Piecewise((x, x > 0), (0, True)), sp.sign(x),
+              sp.gamma(x), sp.Symbol("y") * x):
+        with pytest.raises(Unsupported):
+            IntervalProgram(e, (x,))
+    # a square root whose argument may be negative
+    with working_precision(20), pytest.raises(Unsupported, match="nonnegative"):
+        IntervalProgram(sp.sqrt(x), (x,))(iv.mpf([-1, 1]))
+    with working_precision(20), pytest.raises(Unsupported, match="containing 0"):
+        IntervalProgram(1 / x, (x,))(iv.mpf([-1, 1]))
+
+
+def test_rewritten_functions_contain_point_values():
+    x = sp.Symbol("x")
+    with working_precision(30):
+        for e, f in [(sp.sinh(x), mpmath.sinh), (sp.cosh(x), mpmath.cosh),
+                     (sp.tanh(x), mpmath.tanh), (sp.atan(x), mpmath.atan),
+                     (sp.asin(x / 2), lambda t: mpmath.asin(t / 2)),
+                     (sp.acos(x / 3), lambda t: mpmath.acos(t / 3)),
+                     (sp.Abs(x) + sp.Max(x, 1) - sp.Min(x, -1), lambda t: abs(t) + max(t, 1)
+                      - min(t, -1)),
+                     (x**sp.Rational(2, 3) + x**sp.Rational(-3, 2),
+                      lambda t: t**(mpmath.mpf(2) / 3) + t**(-mpmath.mpf(3) / 2)),
+                     (sp.log(x) * sp.erf(x), lambda t: mpmath.log(t) * mpmath.erf(t))]:
+            prog = IntervalProgram(e, (x,))
+            for t in ("0.3", "1.7", "1e-5"):
+                v = prog(iv.mpf(t))
+                with mpmath.workdps(50):
+                    ref = f(mpmath.mpf(t))
+                    assert _inside(v, ref), (e, t)
+                    assert upper(v) - lower(v) < 1e-25 * max(1, abs(ref))
+
+
+@pytest.mark.parametrize("y, x", [
+    (["0", "1e-20"], "-1"),                # touches the cut from above
+    ("0", ["-1", "1e-20"]),                # mpmath.iv.atan2 gives [pi, pi] here (wrong)
+    (["0", "1e-20"], ["-1e-20", "1e-20"]), # contains the origin
+    (["-1e-20", "1e-20"], "-1"),           # straddles the cut
+    (["0.5", "0.6"], ["-0.1", "0.1"]),
+    (["-0.6", "-0.5"], ["-0.3", "-0.2"]),
+])
+def test_atan2_encloses_samples(y, x):
+    with working_precision(30):
+        Y, X = iv.mpf(y), iv.mpf(x)
+        v = iv_atan2(Y, X)
+    with mpmath.workdps(50):
+        for s in (0, 0.25, 0.5, 0.75, 1):
+            for t in (0, 0.3, 1):
+                yy = lower(Y) + s * (upper(Y) - lower(Y))
+                xx = lower(X) + t * (upper(X) - lower(X))
+                if yy == 0 and xx == 0:
+                    continue
+                assert _inside(v, mpmath.atan2(yy, xx)), (y, x, yy, xx, v)
+
+
+@pytest.mark.parametrize("t", ["0", "1e-30", "0.001", "0.5", "-1.3", "3", "5.5", "9", "-30"])
+def test_erf_encloses_50_digit_value(t):
+    with working_precision(30):
+        v = iv_erf(iv.mpf(t))
+    with mpmath.workdps(60):
+        ref = mpmath.erf(mpmath.mpf(t))
+        assert _inside(v, ref)
+        assert upper(v) - lower(v) <= 1e-28 * max(abs(ref), 1e-30)
+    with working_precision(30):                 # monotone hull on a wide interval
+        w = iv_erf(iv.mpf(["-0.5", "2"]))
+    assert lower(w) <= mpmath.erf(-0.5) and mpmath.erf(2) <= upper(w)
+
+
+def _hermite_sq(act, q, k):
+    """alpha_k(q)^2 by mpmath quadrature of phi(sqrt(q) z) He_k(z) / sqrt(k!) (independent)."""
+    f = sp.lambdify(nk.x, act.expr, modules="mpmath")
+    with mpmath.workdps(30):
+        sq = mpmath.sqrt(mpmath.mpf(q))
+        def integrand(z):
+            return f(sq * z) * mpmath.hermite(k, z / mpmath.sqrt(2)) * \
+                2 ** (-mpmath.mpf(k) / 2) * mpmath.exp(-z * z / 2)
+        val = mpmath.quad(integrand, [-mpmath.inf, 0, mpmath.inf]) / \
+            mpmath.sqrt(2 * mpmath.pi) / mpmath.sqrt(mpmath.factorial(k))
+        return val ** 2
+
+
+@pytest.mark.parametrize("name", ["relu", "erf3", "gelu", "sin", "gaussian"])
+def test_taylor_coefficients_are_squared_hermite_coefficients(name):
+    act = ACTS[name]
+    prog = dual_program(nk.dual(act).expr)
+    q = "0.7"
+    with working_precision(30):
+        co = taylor_hermite(prog, iv.mpf(q), 5)
+    for k in range(6):
+        ref = _hermite_sq(act, q, k)
+        assert _inside(co[k], ref, slack=mpmath.mpf(10) ** -20), (name, k, co[k], ref)
+        assert upper(co[k]) - lower(co[k]) < 1e-24
+
+
+def test_exact_fraction():
+    assert exact_fraction(0.1) == F(3602879701896397, 36028797018963968)
+    assert exact_fraction("0.1") == F(1, 10) and exact_fraction("1/3") == F(1, 3)
+    assert exact_fraction(sp.Rational(2, 7)) == F(2, 7) and exact_fraction(3) == 3
+    assert exact_fraction(sp.sqrt(2)) is None
+    with pytest.raises(TypeError):
+        exact_fraction(True)
+    with pytest.raises(ValueError):
+        exact_fraction(float("nan"))
+
+
+# --------------------------------------------------------------------------------------------
+# Gram matrices
+# --------------------------------------------------------------------------------------------
+
+def _check_gram(net, X, kinds=("nngp", "ntk"), dps=30, rel=1e-20):
+    G = interval_gram(net, X, dps=dps)
+    with mpmath.workdps(60):
+        R = net.gram(X, dps=50)
+        for kind in kinds:
+            M, ref = getattr(G, kind), getattr(R, kind)
+            n = len(M)
+            scale = max(abs(ref[i, j]) for i in range(n) for j in range(n))
+            for i in range(n):
+                for j in range(n):
+                    assert _inside(M[i][j], ref[i, j]), (kind, i, j, M[i][j], ref[i, j])
+                    assert upper(M[i][j]) - lower(M[i][j]) <= rel * scale, (kind, i, j)
+    return G
+
+
+X_MIXED = [[1, 0], [0, 1], [F(1, 3), F(-2, 7)], [0.1, 0.7], ["0.25", "-1.5"]]
+
+
+@pytest.mark.parametrize("name", ["relu", "erf3", "gelu", "sin", "exp", "abs"])
+@pytest.mark.parametrize("par", ["ntk", "standard"])
+@pytest.mark.parametrize("depth", [1, 2, 3])
+def test_gram_enclosure(name, par, depth):
+    net = nk.MLP(depth=depth, activation=ACTS[name], W_std=F(3, 2) if name != "exp" else 1,
+                 b_std=F(1, 2), parameterization=par, width=7 if par == "standard" else None)
+    G = _check_gram(net, X_MIXED)
+    assert G.exact_first_layer
+
+
+def test_gram_enclosure_edge_cases():
+    # zero input with bias; no bias with proportional and antipodal points (boundary c^2 = q1 q2)
+    _check_gram(nk.MLP(depth=2, activation="relu", b_std=F(1, 2)), [[0, 0], [1, 0], [0, 1]])
+    _check_gram(nk.MLP(depth=2, activation="relu", b_std=0), [[1, 0], [2, 0], [-1, 0], [0, 3]])
+    _check_gram(nk.MLP(depth=3, activation="erf", b_std=0), [[1, 1], [-1, -1], [2, 2], [1, 0]])
+    _check_gram(nk.MLP(depth=2, activation="gelu", b_std=0), [[0, 0], [1, 0], [-3, 0]],
+                kinds=("nngp",))
+    # zero variance without bias: the row is 0 and must be enclosed as such
+    G = _check_gram(nk.MLP(depth=2, activation="relu", b_std=0), [[0, 0], [1, 2]])
+    assert upper(abs(G.ntk[0][0])) == 0 or upper(abs(G.ntk[0][0])) < 1e-40
+    # duplicates share their enclosures exactly
+    G = interval_gram(nk.MLP(depth=2, activation="erf", b_std=1), [[1, 2], [3, 4], [1, 2]])
+    assert G.rep == [0, 1, 0] and G.ntk[0][2] is G.ntk[0][0]
+
+
+def test_gram_irrational_parameters_and_points():
+    net = nk.MLP(depth=2, activation="relu", W_std=sp.sqrt(3), b_std=sp.sqrt(2) / 3)
+    X = [[sp.sqrt(2), 1], [sp.pi / 4, F(1, 2)], [0, sp.Rational(-1, 3)]]
+    G = interval_gram(net, X)
+    assert not G.exact_first_layer
+    ref_net = nk.MLP(depth=2, activation="relu", W_std=sp.N(sp.sqrt(3), 80),
+                     b_std=sp.N(sp.sqrt(2) / 3, 80))        # gram_mp needs Floats
+    with mpmath.workdps(60):
+        R = ref_net.gram([[sp.N(v, 80) for v in r] for r in X], dps=50).ntk
+        for i in range(3):
+            for j in range(3):
+                assert _inside(G.ntk[i][j], R[i, j], slack=mpmath.mpf(10) ** -45)
+                assert upper(G.ntk[i][j]) - lower(G.ntk[i][j]) < 1e-25
+
+
+def test_gram_declines():
+    with pytest.raises(Unsupported, match="closed form"):
+        interval_gram(nk.MLP(depth=1, activation="tanh"), [[1, 0]])
+    with pytest.raises(Unsupported, match="Dirac"):
+        interval_gram(nk.MLP(depth=1, activation="step"), [[1, 0]])
+    interval_gram(nk.MLP(depth=1, activation="step"), [[1, 0], [0, 1]], ntk=False)   # NNGP ok
+    with pytest.raises(Unsupported, match="discontinuous"):
+        interval_gram(nk.MLP(depth=1, activation="step"), [[0, 0], [0, 1]], ntk=False)
+    a = sp.Symbol("a", positive=True)
+    with pytest.raises(Unsupported, match="numbers"):
+        interval_gram(nk.MLP(depth=1, activation="relu", W_std=a), [[1, 0]])
+
+
+@settings(max_examples=8, deadline=None)
+@given(name=st.sampled_from(["relu", "erf3", "sin", "gelu"]),
+       depth=st.integers(1, 2),
+       b=st.sampled_from([0, F(1, 2), F(3, 2)]),
+       w=st.sampled_from([1, F(3, 2)]),
+       par=st.sampled_from(["ntk", "standard"]),
+       X=st.lists(st.lists(st.fractions(-3, 3, max_denominator=9), min_size=2, max_size=2),
+                  min_size=2, max_size=3))
+def test_gram_enclosure_property(name, depth, b, w, par, X):
+    net = nk.MLP(depth=depth, activation=ACTS[name], W_std=w, b_std=b, parameterization=par,
+                 width=5 if par == "standard" else None)
+    G = interval_gram(net, X, dps=25)
+    with mpmath.workdps(50):
+        R = net.gram(X, dps=40)
+        for kind in ("nngp", "ntk"):
+            M, ref = getattr(G, kind), getattr(R, kind)
+            for i in range(len(X)):
+                for j in range(len(X)):
+                    assert _inside(M[i][j], ref[i, j], slack=mpmath.mpf(10) ** -35)
