@@ -19,6 +19,14 @@ from ntksym.theory.certify import certify_positive_definite, PositivityCertifica
 
 _aliases.install()
 
+
+def __getattr__(name):
+    """``ntksym.quadrature`` and the other old flat module paths, as attributes too."""
+    module = _aliases.resolve(f"ntksym.{name}")
+    if module is None:
+        raise AttributeError(f"module 'ntksym' has no attribute {name!r}")
+    return module
+
 __version__ = "0.1.0"
 
 __all__ = [

@@ -50,6 +50,12 @@ class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         pass
 
 
+def resolve(fullname):
+    """The module that an old path ``fullname`` now names, imported; None if it never moved."""
+    target = MOVED.get(fullname)
+    return None if target is None else importlib.import_module(target)
+
+
 def install():
     if not any(isinstance(f, _Alias) for f in sys.meta_path):
         sys.meta_path.append(_Alias())
