@@ -1,6 +1,6 @@
 """The bridge from symbolic to numeric: SymPy expressions to float64 (numpy) and mpmath code.
 
-Together with :mod:`ntksym.quadrature` it is the derivation engine's only contact with numpy:
+Together with :mod:`ntksym.backends.quadrature` it is the derivation engine's only contact with numpy:
 both are leaf utilities that know nothing of the engine, which calls them to verify each derived
 formula against quadrature. (The numeric layers downstream -- Gram matrices, empirical
 networks, ranks -- use numpy directly.)
@@ -22,11 +22,12 @@ import numpy as np
 import scipy.special
 import sympy as sp
 
+from ntksym.core.covariance import check_covariance
 from ntksym.core.symbols import c as _c, q1 as _q1, q2 as _q2, x as _x
 
 __all__ = [
     "lambdify_numpy", "lambdify_mpmath", "activation_function", "activation_function_mp",
-    "check_covariance", "evaluate_kernel",
+    "check_covariance", "evaluate_kernel", "verify_expectation", "stable_rewrite", "EXPIT",
 ]
 
 
@@ -47,7 +48,7 @@ _NUMPY_MODULES = [{"sqrt": _safe_sqrt, "erf": scipy.special.erf, "erfc": scipy.s
 _MPMATH_MODULES = [{"sqrt": _mp_safe_sqrt, "Heaviside": _mp_heaviside}, "mpmath"]
 
 
-_EXPIT = sp.Function("expit")
+EXPIT = sp.Function("expit")
 
 
 def _logistic_base(f):
@@ -75,11 +76,11 @@ def _logistic(e):
         mine = [g for g in exps if g.args[0] == b][:k]
         for g in mine:
             exps.remove(g)
-        out.append(_EXPIT(b) ** len(mine) * _EXPIT(-b) ** (k - len(mine)))
+        out.append(EXPIT(b) ** len(mine) * EXPIT(-b) ** (k - len(mine)))
     return sp.Mul(*(out + exps))
 
 
-def _stable_rewrite(expr):
+def stable_rewrite(expr):
     """Rewrite sub-expressions that overflow in float64 into stable equivalents.
 
     log(1 + exp(a)) becomes logaddexp(0, a) (softplus), and the logistic quotients that
@@ -103,7 +104,7 @@ def lambdify_numpy(expr, args=(_q1, _q2, _c)):
 
 @lru_cache(maxsize=1024)
 def _lambdify_numpy(expr, args):
-    expr = _stable_rewrite(expr)
+    expr = stable_rewrite(expr)
     modules = [{"logaddexp0": lambda t: np.logaddexp(0.0, t), "expit": scipy.special.expit}] \
         + _NUMPY_MODULES
     return sp.lambdify(args, expr, modules=modules)
@@ -147,28 +148,6 @@ def activation_function_mp(act):
         f = act.func
         return lambda t: mpmath.mpf(float(np.asarray(f(np.asarray([float(t)])))[0]))
     return lambdify_mpmath(act.expr, args=(_x,))
-
-
-def check_covariance(q1, q2, c):
-    """Broadcast (q1, q2, c) to float64 arrays and check that they form a covariance.
-
-    Raises:
-        ValueError: NaN or infinite entries, a negative variance, or c^2 > q1*q2 beyond rounding.
-    """
-    try:
-        q1, q2, c = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (q1, q2, c)))
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"q1, q2 and c must be real numbers or broadcastable arrays: {exc}")
-    for name, v in (("q1", q1), ("q2", q2), ("c", c)):
-        if not np.all(np.isfinite(v)):
-            raise ValueError(f"{name} contains NaN or infinity")
-    if np.any(q1 < 0) or np.any(q2 < 0):
-        raise ValueError("variances q1 and q2 must be nonnegative")
-    prod = q1 * q2
-    if np.any(c * c > prod * (1 + 1e-12) + 1e-300):
-        raise ValueError(
-            "c is not a covariance of the variances: need c**2 <= q1*q2 (Cauchy-Schwarz)")
-    return q1, q2, c
 
 
 def evaluate_kernel(fn, q1, q2, c, act=None, mean=None):

@@ -70,7 +70,7 @@ import numpy as np
 
 from ntksym.gram import float64 as _gram
 from ntksym.backends.numeric import activation_function, activation_function_mp
-from ntksym.backends.quadrature import _legendre
+from ntksym.backends.quadrature import gauss_legendre as _legendre
 
 try:  # optional fast path
     from ntksym.gram.compiled import mehler as _mnb

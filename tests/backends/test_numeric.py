@@ -1,4 +1,4 @@
-"""ntksym.numeric: the SymPy -> numpy bridge keeps float64 evaluation finite and accurate."""
+"""ntksym.backends.numeric: the SymPy -> numpy bridge keeps float64 evaluation finite and accurate."""
 import mpmath
 import numpy as np
 import pytest
@@ -32,8 +32,8 @@ def test_logistic_expressions_stay_finite(name, derivative):
                                   "exp(3*x)/(1 + exp(x))**2", "1/(1 + exp(x))"])
 def test_logistic_rewrite_is_an_identity(text):
     expr = sp.sympify(text, locals={"x": X})
-    new = numeric._stable_rewrite(expr)
-    back = new.replace(numeric._EXPIT, sp.Lambda(X, 1 / (1 + sp.exp(-X))))
+    new = numeric.stable_rewrite(expr)
+    back = new.replace(numeric.EXPIT, sp.Lambda(X, 1 / (1 + sp.exp(-X))))
     assert sp.simplify((back - expr).rewrite(sp.exp)) == 0
     f = numeric.lambdify_numpy(expr, args=(X,))
     g = sp.lambdify(X, expr, modules="mpmath")
