@@ -174,7 +174,7 @@ def _exact_ldl_positive(G, sigma):
 
 def _float_gram(net, X, kind):
     import numpy as np
-    from ntksym.backends.intervals import _points
+    from ntksym.backends.intervals import exact_points as _points
     P = _points(X)
     G = getattr(net.gram(np.array([[float(v) for v in p] for p in P], dtype=float)), kind)
     return np.asarray(G, dtype=float)
@@ -452,7 +452,8 @@ def certify_positive_definite(net, X, kind="ntk", dps=30, method="auto", rigorou
     """
     import sympy as sp
 
-    from ntksym.backends.intervals import Unsupported, distinct_points, interval_gram
+    from ntksym.backends.intervals import Unsupported
+    from ntksym.gram.interval import distinct_points, interval_gram
 
     if kind not in ("ntk", "nngp"):
         raise ValueError(f"kind must be 'ntk' or 'nngp', got {kind!r}")

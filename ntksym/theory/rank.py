@@ -111,7 +111,7 @@ from sympy.polys.matrices import DomainMatrix
 from sympy.polys.rings import ring
 
 from ntksym.symbolic.activations import Activation
-from ntksym.backends.intervals import point_rows
+from ntksym.core.inputs import point_rows
 from ntksym.theory.polynomial import is_polynomial
 from ntksym.core.symbols import x as _x, xx as _xx, xy as _xy, yy as _yy
 
