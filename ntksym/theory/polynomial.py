@@ -37,8 +37,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ntksym.symbolic.activations import Activation, activation as _activation
 from ntksym.core.symbols import x
+from ntksym.symbolic.activations import Activation, activation as _activation
+from ntksym.theory.interval_linalg import interval_cholesky_min
 
 __all__ = ["PolynomialCheck", "is_polynomial", "PolynomialCertificate", "polynomial_certificate",
            "CollocationResult", "collocation_test"]
@@ -298,9 +299,8 @@ def _symbolic_check(act):
             why = _why_not_polynomial(piece, dom)
             if why is not None:
                 return PolynomialCheck(False, None, f"on {dom} phi = {piece}, which is {why}")
-            if dom.inf.is_finite and dom.sup.is_finite or True:
-                return PolynomialCheck(None, None, f"on {dom} phi = {piece}; SymPy cannot decide "
-                                       "whether it is a polynomial there")
+            return PolynomialCheck(None, None, f"on {dom} phi = {piece}; SymPy cannot decide "
+                                   "whether it is a polynomial there")
         polys.append((cs, piece, dom))
     first = polys[0][0]
     for cs, piece, dom in polys[1:]:
@@ -530,7 +530,6 @@ def collocation_test(act, pairs, points=None, seed=0):
                 for s, t in P:
                     rows.append([mpmath.iv.mpf(f(mpmath.mpf(s) * a + mpmath.mpf(t) * b))
                                  for a, b in pairs])
-                from ntksym.theory.certify import _interval_cholesky_min
                 G = [[mpmath.iv.mpf(0) for _ in range(m)] for _ in range(m)]
                 for i in range(m):
                     for j in range(m):
@@ -541,7 +540,7 @@ def collocation_test(act, pairs, points=None, seed=0):
                         mid = G[i][j].mid
                         rad = abs(mid) * mpmath.mpf("1e-25") + mpmath.mpf("1e-40")
                         G[i][j] = mpmath.iv.mpf([mid - rad, mid + rad])
-                certified = _interval_cholesky_min(G) is not None
+                certified = interval_cholesky_min(G) is not None
             except Exception:
                 certified = False
     reason = (f"collocation matrix {A.shape[0]} x {m} has rank {rank} (condition number "

@@ -13,9 +13,7 @@ import pytest
 import sympy as sp
 
 import ntksym as nk
-from ntksym.theory.certify import (PositivityCertificate, _gershgorin_sums, _interval_cholesky_min,
-                            certify_positive_definite)
-from ntksym.theory.polynomial import collocation_test
+from ntksym.theory.certify import PositivityCertificate, certify_positive_definite
 
 X4 = [[1, 0], [0, 1], [1, 1], [F(3, 10), F(-1, 5)]]
 
@@ -24,16 +22,6 @@ def lmin50(net, X, kind="ntk"):
     with mpmath.workdps(60):
         G = getattr(net.gram(X, dps=50), kind)
         return min(mpmath.eigsy(G, eigvals_only=True))
-
-
-def test_interval_cholesky_on_known_matrices():
-    iv = mpmath.iv
-    A = [[iv.mpf(2), iv.mpf(1)], [iv.mpf(1), iv.mpf(2)]]          # eigenvalues 1, 3
-    assert _interval_cholesky_min(A) is not None
-    B = [[iv.mpf(1), iv.mpf(1)], [iv.mpf(1), iv.mpf(1)]]          # singular
-    assert _interval_cholesky_min(B) is None
-    C = [[iv.mpf(1), iv.mpf(2)], [iv.mpf(2), iv.mpf(1)]]          # indefinite
-    assert _interval_cholesky_min(C) is None
 
 
 def _net(name, depth, par, b=F(1, 2), w=F(3, 2)):
@@ -229,17 +217,6 @@ def test_auto_uses_hermite_for_large_n():
     assert 0 < float(cert.lower_bound) <= lam - 1e-10
 
 
-def test_gershgorin_sums_are_upper_bounds():
-    rng = np.random.default_rng(3)
-    rho = rng.uniform(0, 0.9, (7, 7))
-    rho = (rho + rho.T) / 2
-    np.fill_diagonal(rho, 0)
-    sums = _gershgorin_sums(rho, 12)
-    for r, s in enumerate(sums, 1):
-        exact = max(sum(F(float(v)) ** r for v in row) for row in rho)
-        assert F(s) >= exact and s <= float(exact) * (1 + 1e-12)
-
-
 def test_bad_arguments():
     net = nk.MLP(depth=1, activation="relu")
     with pytest.raises(ValueError, match="method"):
@@ -251,15 +228,3 @@ def test_bad_arguments():
     a = sp.Symbol("a", positive=True)
     cert = certify_positive_definite(nk.MLP(depth=1, activation="relu", W_std=a), [[1, 0]])
     assert isinstance(cert, PositivityCertificate) and not cert.certified
-
-
-def test_collocation_independence_for_non_polynomials():
-    pairs = [(1, 0), (0, 1), (1, 1), (1, -1), (1, 2)]
-    res = collocation_test(nk.activation("tanh"), pairs)
-    assert res.independent and res.rank == 5 and np.isfinite(res.condition)
-    assert "condition number" in res.reason
-    # a polynomial of degree 2 has only 3 independent functions phi(a s + b t)
-    res = collocation_test(nk.activation("x**2"), pairs)
-    assert not res.independent and res.rank == 3
-    with pytest.raises(ValueError, match="proportional"):
-        collocation_test(nk.activation("tanh"), [(1, 1), (2, 2)])

@@ -4,7 +4,8 @@ import pytest
 import sympy as sp
 
 import ntksym as nk
-from ntksym.theory.polynomial import PolynomialCheck, is_polynomial, polynomial_certificate
+from ntksym.theory.polynomial import (PolynomialCheck, collocation_test, is_polynomial,
+                                      polynomial_certificate)
 from ntksym.core.symbols import x
 
 NOT_POLY = ["relu", "leaky_relu", "abs", "step", "sign", "rectified_monomial", "erf", "tanh",
@@ -103,3 +104,15 @@ def test_certificate_is_exact(spec):
 def test_certificate_refuses_non_polynomials():
     with pytest.raises(ValueError, match="not known to be a polynomial"):
         polynomial_certificate(nk.activation("relu"))
+
+
+def test_collocation_independence_for_non_polynomials():
+    pairs = [(1, 0), (0, 1), (1, 1), (1, -1), (1, 2)]
+    res = collocation_test(nk.activation("tanh"), pairs)
+    assert res.independent and res.rank == 5 and np.isfinite(res.condition)
+    assert "condition number" in res.reason
+    # a polynomial of degree 2 has only 3 independent functions phi(a s + b t)
+    res = collocation_test(nk.activation("x**2"), pairs)
+    assert not res.independent and res.rank == 3
+    with pytest.raises(ValueError, match="proportional"):
+        collocation_test(nk.activation("tanh"), [(1, 1), (2, 2)])
