@@ -1,4 +1,4 @@
-"""Tests of ntksym.quadrature: float64 and mpmath Gaussian expectations.
+"""Tests of ntksym.backends.quadrature: float64 and mpmath Gaussian expectations.
 
 Reference values never come from the float64 code: they are closed forms evaluated with mpmath
 at 50 digits (from the exact binary values of the float inputs), or the independent mpmath path
@@ -551,3 +551,21 @@ def test_invalid_arguments_raise():
     # a rounding overshoot of c^2 over q1 q2 is not an error
     Q.expect2(relu, relu, 3.0, 3.0, 3.0 * (1 + 1e-15))
     Q.expect2_mp(relu_mp, relu_mp, 3.0, 3.0, 3.0 * (1 + 1e-15), dps=15)
+
+
+def test_gauss_legendre_is_correctly_rounded():
+    """gauss_legendre(n) integrates polynomials of degree <= 2n - 1 on [-1, 1]; its weights are
+    the mpmath ones rounded to float64."""
+    for n in (1, 2, 7, 24):
+        t, w = Q.gauss_legendre(n)
+        assert t.shape == w.shape == (n,) and np.all(np.diff(t) > 0)
+        for k in sorted({0, min(2, 2 * n - 2), 2 * n - 2}):
+            assert abs(np.sum(w * t ** k) - 2.0 / (k + 1)) <= 4e-16 * n
+        assert abs(np.sum(w * t ** (2 * n - 1))) <= 1e-15
+    with mpmath.workprec(200):
+        from ntksym.backends.quadrature.legendre import mp_legendre
+        xs, ws = mp_legendre(24, 200)
+        ref = sorted((float(x), float(v)) for x, v in zip(xs, ws))
+    t, w = Q.gauss_legendre(24)
+    assert [float(v) for v in t] == [r[0] for r in ref]
+    assert [float(v) for v in w] == [r[1] for r in ref]
