@@ -36,6 +36,7 @@ import sympy as sp
 from ntksym.symbolic.activations import Activation, activation as _activation
 from ntksym.symbolic.dual import dual
 from ntksym.symbolic.gaussian import GaussianExpectation
+from ntksym.core.recursion import affine, input_layer, ntk_step
 from ntksym.core.symbols import c, q1, q2, xx, xy, yy
 
 __all__ = ["MLP", "Kernel", "Gram", "Layer", "dag_size"]
@@ -197,32 +198,24 @@ class MLP:
             return self._step_terms(k, kd, kdot, w2, b2, s11, s22, s12, theta)
 
     def _step_terms(self, k, kd, kdot, w2, b2, s11, s22, s12, theta):
-        def affine(e):  # w^2 e + b^2, without the trivial 1* and +0 of unevaluated SymPy
-            e = e if w2 == 1 else w2 * e
-            return e if b2 == 0 else e + b2
-
         k12 = k.xreplace({q1: s11, q2: s22, c: s12})
-        n11 = affine(kd.xreplace({_q: s11}))
-        n22 = affine(kd.xreplace({_q: s22}))
-        n12 = affine(k12)
+        n11 = affine(kd.xreplace({_q: s11}), w2, b2)
+        n22 = affine(kd.xreplace({_q: s22}), w2, b2)
+        n12 = affine(k12, w2, b2)
         if kdot is None:
             return n11, n22, n12, None, None
-        dot = kdot.xreplace({q1: s11, q2: s22, c: s12})
-        dot = dot if w2 == 1 else w2 * dot
-        if self.parameterization == "ntk":
-            t = theta * dot + n12
-        else:
-            t = self.width * k12 + 1 + dot * theta
+        dot = affine(kdot.xreplace({q1: s11, q2: s22, c: s12}), w2, 0)
+        t = ntk_step(theta, k12, n12, dot, self.parameterization == "standard", self.width)
         return n11, n22, n12, dot, t
 
     def _first(self):
         w2, b2 = self.W_std**2, self.b_std**2
-        s11, s22, s12 = w2 * xx + b2, w2 * yy + b2, w2 * xy + b2
-        if self.parameterization == "ntk":
-            theta = s12
-        else:
-            # Theta^1 = <x, x'> + 1 (no 1/d); in the documented symbols <x, x'> = d * xy.
-            theta = sp.Symbol("d", positive=True) * xy + 1
+        standard = self.parameterization == "standard"
+        # xy = <x, x'>/d; Theta^1 = <x, x'> + 1 = d xy + 1 in the standard parameterization
+        d = sp.Symbol("d", positive=True)
+        s11 = input_layer(d * xx, w2, b2, d, False)[0]
+        s22 = input_layer(d * yy, w2, b2, d, False)[0]
+        s12, theta = input_layer(d * xy, w2, b2, d, standard)
         return s11, s22, s12, theta
 
     def recursion(self):

@@ -27,11 +27,11 @@ def check_covariance(q1, q2, c):
             raise ValueError(f"{what} contains NaN or infinity")
     for what, v in (("the first variance", q1), ("the second variance", q2)):
         if np.any(v < 0):
-            raise ValueError(f"{what} must be >= 0, got {v.min()!r}")
+            raise ValueError(f"{what} must be >= 0, got {float(v.min())!r}")
     bad = c * c > q1 * q2 * (1.0 + COV_RTOL) + 1e-300
     if np.any(bad):
         i = np.flatnonzero(bad.ravel())[0]
         raise ValueError(
             "not a covariance: need c**2 <= q1*q2 (Cauchy-Schwarz), got "
-            f"q1={q1.ravel()[i]!r}, q2={q2.ravel()[i]!r}, c={c.ravel()[i]!r}")
+            f"q1={float(q1.ravel()[i])!r}, q2={float(q2.ravel()[i])!r}, c={float(c.ravel()[i])!r}")
     return q1, q2, c

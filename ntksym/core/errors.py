@@ -14,4 +14,8 @@ class DivergentMomentsError(NtksymError, ValueError):
 
 
 class NoClosedFormError(NtksymError, NotImplementedError):
-    """A derivation strategy does not apply; the next strategy (or quadrature) takes over."""
+    """A closed form was asked for where none is derived (the quantity is evaluated numerically).
+
+    Raised by :meth:`ntksym.DualKernel.closed_form`. (Inside the engine a strategy that does not
+    apply declines with None, and the next strategy, or quadrature, takes over.)
+    """

@@ -31,7 +31,8 @@ def affine(k, w2, b2):
 
 def input_layer(dot, w2, b2, d, standard):
     """``(Sigma^1, Theta^1)`` of a pair of inputs from their dot product ``<x, x'>``."""
-    sigma = affine(dot / d, w2, b2)
+    s = dot / d if w2 == 1 else w2 * dot / d      # (w2 <x, x'>) / d, as every path rounds it
+    sigma = s if b2 == 0 else s + b2
     theta = dot + 1 if standard else sigma
     return sigma, theta
 

@@ -56,317 +56,55 @@ variance gives rho = 0 with alpha_k(0) = phi(0) delta_k0 and beta_k(0) = phi'(0)
 E[phi(0) phi(v)] = phi(0) E[phi(v)].
 
 The per-entry work (Horner in rho for both series, per 64-column chunk) runs in numba
-(:mod:`ntksym.mehler_numba`, parallel over rows) when it is installed and in numpy tiles
+(:mod:`ntksym.gram.compiled.mehler`, parallel over rows) when it is installed and in numpy tiles
 otherwise; the two agree to the truncation tolerance (they may truncate at different K).
 """
 from __future__ import annotations
 
-import functools
 import math
 import warnings
 
-import mpmath
 import numpy as np
 
-from ntksym.gram import float64 as _gram
-from ntksym.backends.numeric import activation_function, activation_function_mp
-from ntksym.backends.quadrature import gauss_legendre as _legendre
+from ntksym.core.recursion import affine, ntk_step
+from ntksym.gram.common import HAVE_NUMBA, TILE, first_layer
+from ntksym.gram.mehler_tables import (STEP, CHECK_RTOL, HermiteTables, activation_functions,
+                                       breakpoints, dual_series, hermite_coefficients,
+                                       spot_check, split, table_layout)
 
-try:  # optional fast path
-    from ntksym.gram.compiled import mehler as _mnb
-    HAVE_NUMBA = True
-except Exception:  # pragma: no cover - numba missing or broken
-    _mnb = None
-    HAVE_NUMBA = False
+if HAVE_NUMBA:
+    from ntksym.gram.compiled import mehler as compiled
+else:  # pragma: no cover - numba missing
+    compiled = None
 
-__all__ = ["applies", "hermite_coefficients", "dual_series", "run", "LAST_RUN"]
+__all__ = ["applies", "chain", "hermite_coefficients", "dual_series", "run", "LAST_RUN"]
 
 TOL = 1e-14          # truncation bound, relative to the Cauchy-Schwarz scale
-FLOOR = 4e-15        # floor of the computed remainder T, relative to E[phi^2]
 K0 = 64              # first K tried in a layer
 KCAP = 1024          # largest K
-ZMAX = 13.0          # integration range in z (e^{-z^2/4} = 5e-19 there)
-NGL = 32             # Gauss-Legendre nodes per panel (24 when K <= 128: panels of HMAX)
-GAMMA = 1.0          # panel width <= GAMMA * NGL / sqrt(K + 1/2) (2x margin, measured)
-HMAX = 2.0           # largest panel width (standard units)
-HX = 12.0            # largest panel width (x-units, for 24 nodes)
-W0 = 2.0             # x-width of the panel next to a breakpoint
-CHECK_RTOL = 1e-12   # agreement of E[phi^2] with quadrature.expect1 (and between tables)
 CHUNK = 64           # columns per chunk in the numba kernel (one K per chunk)
-STEP = 8             # truncations K are multiples of STEP (log tails on that grid)
 RBLOCK = 8           # rows sharing a column chunk in the numba kernel (cache reuse)
 MASK_BYTES = 2 ** 25  # rows per kernel call: a flag mask of at most this size (32 MB)
 SERIAL = 2 ** 16     # blocks with fewer entries run the single-threaded kernel
-SMALL_GEMM = 2 ** 24  # table products below this many multiply-adds avoid BLAS threads
 BULK_FRAC = 1e-3     # K is doubled while more than this fraction of sampled entries needs more
-_FB_COST = 3.5e-3    # seconds per entry of direct quadrature (both factors), measured
-_FLOPS = 2.0e10      # BLAS rate used to price a larger table
+FALLBACK_COST = 3.5e-3  # seconds per entry of direct quadrature (both factors), measured
+FLOPS = 2.0e10       # BLAS rate used to price a larger table
 
 LAST_RUN: dict = {}  # statistics of the last run: K and fallback counts per layer
 
 
 def applies(net):
-    """True when the Gram recursion of ``net`` should use the Mehler path."""
+    """True when the Gram recursion of ``net`` should use the Mehler path: no closed-form dual
+    (``net.dual.method == "numeric"``) and an NTK factor that exists."""
     k = net.dual
     return k.method == "numeric" and k.ntk_factor is not None
 
 
-# --------------------------------------------------------------------------------------------
-# coefficient tables
-# --------------------------------------------------------------------------------------------
-
-@functools.lru_cache(maxsize=64)
-def _layout(K, s, specials):
-    """Nodes z in [0, ZMAX] and weights (with the N(0, 1) density), and the Hermite table.
-
-    Returns (z, w, He, Ho): He / Ho are the rows k even / odd of w * h_k(z), k <= K.
-    """
-    ngl = 24 if K <= 128 else NGL
-    h = min(HMAX, GAMMA * ngl / math.sqrt(K + 0.5), HX * ngl / (24.0 * s))
-    pts = sorted({0.0, *[p for p in specials if 0.0 < p < ZMAX]})
-    edges = set(pts) | {ZMAX}
-    d0 = min(h, W0 / s)
-    for p in pts:
-        dd = d0
-        while dd < h:
-            for e in (p - dd, p + dd):
-                if 0.0 < e < ZMAX:
-                    edges.add(e)
-            dd *= 2.0
-    edges = sorted(edges)
-    full = [edges[0]]
-    for a, b in zip(edges[:-1], edges[1:]):
-        m = max(1, math.ceil((b - a) / h - 1e-9))
-        full.extend(np.linspace(a, b, m + 1)[1:].tolist())
-    full = np.array(full)
-    a = full[:-1]
-    half = 0.5 * (full[1:] - a)
-    t, wt = _legendre(ngl)
-    z = (a[:, None] + half[:, None] * (t + 1.0)).ravel()
-    w = (half[:, None] * wt).ravel() * np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
-    H = np.empty((K + 1, z.size))
-    H[0] = w
-    if K >= 1:
-        H[1] = z * w
-    for k in range(1, K):
-        H[k + 1] = (z * H[k] - math.sqrt(k) * H[k - 1]) * (1.0 / math.sqrt(k + 1))
-    He, Ho = np.ascontiguousarray(H[0::2].T), np.ascontiguousarray(H[1::2].T)
-    for arr in (z, w, He, Ho):
-        arr.setflags(write=False)
-    return z, w, He, Ho
-
-
-class _Function:
-    """phi (or phi') at numpy arrays; values that overflow in float64 (exp(x)/(exp(x) + 1) far
-    out, as lambdified) are recomputed with mpmath."""
-
-    def __init__(self, act):
-        self.f = activation_function(act)
-        self.act = act
-        self._mp = None
-
-    def __call__(self, x):
-        with np.errstate(all="ignore"):
-            y = np.asarray(self.f(x), dtype=float)
-        y = np.broadcast_to(y, x.shape) if y.shape != x.shape else y
-        bad = ~np.isfinite(y)
-        if np.any(bad):
-            if self._mp is None:
-                self._mp = activation_function_mp(self.act)
-            y = np.array(y)
-            with mpmath.workdps(20):
-                y[bad] = [float(self._mp(mpmath.mpf(float(t)))) for t in x[bad]]
-        return y
-
-
-def _coefficients(fns, breaks, q, K):
-    """alpha_k(q), k <= K, and E[f(sqrt(q) z)^2] for each function f in ``fns``.
-
-    Returns a list of (A, E) with A of shape (q.size, K + 1). Rows with q == 0 are exact:
-    A = f(0) delta_k0, E = f(0)^2.
-    """
-    q = np.asarray(q, dtype=float)
-    out = [(np.zeros((q.size, K + 1)), np.zeros(q.size)) for _ in fns]
-    zero = q == 0
-    if np.any(zero):
-        for (A, E), f in zip(out, fns):
-            f0 = float(f(np.zeros(1))[0])
-            A[zero, 0] = f0
-            E[zero] = f0 * f0
-    pos = np.flatnonzero(~zero)
-    if pos.size == 0:
-        return out
-    s = np.sqrt(q[pos])
-    brk = sorted({abs(float(b)) for b in breaks if b != 0})
-    if brk:                                      # breakpoints move with s: one layout per s
-        groups = {}
-        for idx, sv in enumerate(s):
-            groups.setdefault(float(sv), []).append(idx)
-        keys = [(sv, tuple(b / sv for b in brk), np.array(ix)) for sv, ix in groups.items()]
-    else:                                        # one layout per octave of s
-        octave = np.ceil(np.log2(s))
-        keys = [(float(2.0 ** o), (), np.flatnonzero(octave == o)) for o in np.unique(octave)]
-    nodd = (K + 1) // 2
-    nf = len(fns)
-    for sv, specials, ix in keys:
-        z, w, He, Ho = _layout(K, sv, specials)
-        rows = pos[ix]
-        m = ix.size
-        x = s[ix, None] * z[None, :]
-        even = np.empty((nf * m, z.size))
-        odd = np.empty((nf * m, z.size))
-        for t, ((A, E), f) in enumerate(zip(out, fns)):
-            fp, fm = f(x), f(-x)
-            E[rows] = np.einsum("ij,j->i", fp * fp + fm * fm, w)
-            np.add(fp, fm, out=even[t * m:(t + 1) * m])
-            np.subtract(fp, fm, out=odd[t * m:(t + 1) * m])
-        # one product per parity for all the functions
-        pe = _matmul(even, He)
-        po = _matmul(odd, Ho) if nodd else None
-        for t, (A, E) in enumerate(out):
-            A[rows, 0::2] = pe[t * m:(t + 1) * m]
-            if nodd:
-                A[rows, 1::2] = po[t * m:(t + 1) * m]
-    return out
-
-
-def _matmul(F, H):
-    """F @ H: BLAS for large products, a single-threaded loop for small ones (a multithreaded
-    BLAS call of a few megaflops can wait milliseconds for its threads on a busy machine)."""
-    if HAVE_NUMBA and F.shape[0] * F.shape[1] * H.shape[1] < SMALL_GEMM:
-        return _mnb.matmul(np.ascontiguousarray(F), np.ascontiguousarray(H))
-    return F @ H
-
-
-def _log_tails(A, E, step=1):
-    """log(T(K) / E) for K = 0, step, 2 step, ..., Kmax (rows of A; Kmax a multiple of step),
-    T(K) = sum_{k>K} alpha_k^2 + max(R, FLOOR E), R = E - sum_{k<=Kmax} alpha_k^2.
-
-    Nonincreasing in K by construction. Rows with E == 0 (phi(0) = 0 at q = 0) are -inf.
-    """
-    sq = A * A
-    rev = np.cumsum(sq[:, ::-1], axis=1)[:, ::-1]      # rev[:, k] = sum_{m >= k} alpha_m^2
-    R = E - rev[:, 0]
-    tail = np.zeros((A.shape[0], (A.shape[1] - 1) // step + 1))
-    tail[:, :-1] = rev[:, 1:-1:step] if step > 1 else rev[:, 1:]   # T(K) = rev[:, K + 1]
-    exact = np.all(sq[:, 1:] == 0.0, axis=1) & (R <= FLOOR * E)   # q == 0 rows: no tail
-    tail += np.where(exact, 0.0, np.maximum(R, FLOOR * E))[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        L = np.log(tail) - np.log(E)[:, None]
-    L[E == 0] = -np.inf
-    L[exact] = -np.inf
-    np.minimum(L, 0.0, out=L)
-    return L, R
-
-
-class _Tables:
-    """alpha, beta (k-major, columns = points), E, E', log tails, for one set of variances."""
-
-    def __init__(self, fns, breaks, q, K):
-        uq, inv = np.unique(q, return_inverse=True)
-        inv = inv.ravel()
-        (A, E), (B, Ed) = _coefficients(fns, breaks, uq, K)
-        self.step = STEP if K % STEP == 0 else 1      # log tails at K = 0, step, 2 step, ...
-        La, Ra = _log_tails(A, E, self.step)
-        Lb, Rb = _log_tails(B, Ed, self.step)
-        self.K = K
-        self.ok = bool(np.all(np.isfinite(A)) and np.all(np.isfinite(B))
-                       and np.all(np.isfinite(E)) and np.all(np.isfinite(Ed))
-                       and np.all(Ra >= -1e-13 * E) and np.all(Rb >= -1e-13 * Ed))
-        self.E, self.Ed = E[inv], Ed[inv]
-        self.A = np.ascontiguousarray(A.T[:, inv])
-        self.B = np.ascontiguousarray(B.T[:, inv])
-        self.La = np.ascontiguousarray(La[inv])
-        self.Lb = np.ascontiguousarray(Lb[inv])
-
-    def chunk_max(self, chunk):
-        """Per chunk of ``chunk`` consecutive points, the largest log tail at every K of the
-        grid."""
-        n, k1 = self.La.shape
-        nch = -(-n // chunk)
-        pad = nch * chunk - n
-        out = []
-        for L in (self.La, self.Lb):
-            P = np.concatenate([L, np.full((pad, k1), -np.inf)]) if pad else L
-            out.append(np.ascontiguousarray(P.reshape(nch, chunk, k1).max(axis=1)))
-        return out
-
-
-def _functions(act):
-    return (_Function(act), _Function(act.derivative()))
-
-
-def _breaks(act):
-    return tuple(sorted(set(act.breakpoints) | set(act.derivative().breakpoints)))
-
-
-def hermite_coefficients(act, q, K, derivative=False):
-    """alpha_k(q) = E[phi(sqrt(q) z) h_k(z)] for k <= K, and E[phi(sqrt(q) z)^2].
-
-    Args:
-        act: an :class:`~ntksym.Activation` (symbolic or a callable).
-        q: variances >= 0 (1-D array-like).
-        K: largest degree.
-        derivative: give the coefficients beta_k of phi' instead.
-
-    Returns:
-        ``(A, E)``: A of shape (len(q), K + 1), E of shape (len(q),).
-    """
-    q = np.atleast_1d(np.asarray(q, dtype=float))
-    if q.ndim != 1 or np.any(q < 0) or not np.all(np.isfinite(q)):
-        raise ValueError("q must be a 1-D array of finite variances >= 0")
-    f = _functions(act)[1 if derivative else 0]
-    return _coefficients((f,), _breaks(act), q, int(K))[0]
-
-
-def dual_series(act, q1, q2, c, K, which="nngp"):
-    """The Mehler series truncated after k = K, and its tail bound.
-
-    Returns ``(value, bound)``: sum_{k<=K} a_k(q1) a_k(q2) rho^k and
-    |rho|^(K+1) sqrt(T(q1) T(q2)) (a = alpha for ``which="nngp"``, beta for ``"ntk"``).
-    """
-    shape = np.broadcast(q1, q2, c).shape
-    q1, q2, c = np.broadcast_arrays(*(np.atleast_1d(np.asarray(v, dtype=float))
-                                      for v in (q1, q2, c)))
-    K = int(K)
-    A1, E1 = hermite_coefficients(act, q1.ravel(), K, which == "ntk")
-    A2, E2 = hermite_coefficients(act, q2.ravel(), K, which == "ntk")
-    r = np.sqrt(q1.ravel() * q2.ravel())
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rho = np.where(r > 0, np.clip(c.ravel() / r, -1.0, 1.0), 0.0)
-    val = np.zeros_like(rho)
-    for k in range(K, -1, -1):
-        val = val * rho + A1[:, k] * A2[:, k]
-    L1, _ = _log_tails(A1, E1)
-    L2, _ = _log_tails(A2, E2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lb = (K + 1) * np.log(np.abs(rho)) + 0.5 * (L1[:, K] + L2[:, K])
-        bound = np.exp(lb) * np.sqrt(E1 * E2)
-    bound = np.where(np.isnan(bound), 0.0, bound)
-    return val.reshape(shape), bound.reshape(shape)
-
-
-def _spot_check(f, breaks, q, E):
-    """E[f(sqrt(q) z)^2] of this module's rule against quadrature.expect1 (its own panels and
-    convergence test) at the smallest, median and largest positive variance."""
-    from ntksym.backends.quadrature import expect1
-
-    pos = np.flatnonzero(q > 0)
-    if pos.size == 0:
-        return True
-    pos = pos[np.argsort(q[pos], kind="stable")]
-    pick = np.unique(pos[[0, pos.size // 2, -1]])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        ref = expect1(lambda t: f(t) ** 2, q[pick], breaks=breaks)
-    return bool(np.all(np.abs(E[pick] - ref) <= CHECK_RTOL * np.abs(ref)))
-
-
-def chain(net, q, w2, b2):
+def chain(net, q):
     """The diagonal chains' first row, Sigma^1 = q; :func:`run` fills the rest layer by layer,
     Sigma^{l+1} = w^2 E[phi(sqrt(q) z)^2] + b^2, with E[phi^2] from the same 1-D rule as the
     layer's Hermite coefficients (checked per layer against
-    :func:`ntksym.quadrature.expect1`), so that phi is evaluated once per layer."""
+    :func:`ntksym.backends.quadrature.expect1`), so that phi is evaluated once per layer."""
     Q = np.full((net.depth + 1, q.size), np.nan)
     Q[0] = q
     return Q
@@ -400,35 +138,31 @@ def _frac(t1, t2, rho, i, j, K, logtol):
 
 
 def _table_cost(n, K):
-    z = _layout(K, 1.0, ())[0]
-    return 4.0 * n * z.size * (K + 1) / _FLOPS
+    z = table_layout(K, 1.0, ())[0]
+    return 4.0 * n * z.size * (K + 1) / FLOPS
 
 
 # --------------------------------------------------------------------------------------------
 # the recursion
 # --------------------------------------------------------------------------------------------
 
-def _first_layer(G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, sym, std):
-    """Layer-1 covariance (gram._first_angle) into G, NTK start into T; identical-input pairs."""
+def _first_layer(G, T, Q1, Q2, inp):
+    """Layer 1 into G (covariance) and T (NTK start); the identical-input pairs as (ptr, col)."""
     n1, n2 = G.shape
-    tile = _gram.TILE
     di, dj = [], []
-    for a in range(0, n1, tile):
-        i = np.arange(a, min(a + tile, n1))
-        for b in range(a if sym else 0, n2, tile):
-            j = np.arange(b, min(b + tile, n2))
+    for a in range(0, n1, TILE):
+        i = np.arange(a, min(a + TILE, n1))
+        for b in range(a if inp.sym else 0, n2, TILE):
+            j = np.arange(b, min(b + TILE, n2))
             g = G[a:a + len(i), b:b + len(j)]
-            c, t, _, _ = _gram._first_angle(g, i[:, None], j[None, :], Q1, Q2, U1, U2, N1, N2,
-                                             w2, b2, d)
-            dup = (t == 0.0) & (Q1[0][i][:, None] == Q2[0][j][None, :])
-            th = g + 1.0 if std else c.copy()
+            c, _, _, _, th, dup = first_layer(g, i[:, None], j[None, :], Q1, Q2, inp)
             G[a:a + len(i), b:b + len(j)] = c
             T[a:a + len(i), b:b + len(j)] = th
             ii, jj = np.nonzero(dup)
             di.append(ii + a)
             dj.append(jj + b)
     di, dj = np.concatenate(di), np.concatenate(dj)
-    if sym:
+    if inp.sym:
         keep = dj >= di
         di, dj = di[keep], dj[keep]
     order = np.lexsort((dj, di))
@@ -442,7 +176,7 @@ def _layer_numpy(G, T, r0, r1, sym, s1, s2, p1, doclip, sp1, sp2, t1, t2, dptr, 
     """One layer for rows r0..r1 in numpy tiles: the rules of the numba kernel, with one K per
     tile instead of per 64-column chunk."""
     n2 = G.shape[1]
-    tile = _gram.TILE
+    tile = TILE
     rows = np.arange(r0, r1)
     drow = np.repeat(rows, np.diff(dptr[r0:r1 + 1]))
     dcl = dcol[dptr[r0]:dptr[r1]]
@@ -495,13 +229,13 @@ def _layer_numpy(G, T, r0, r1, sym, s1, s2, p1, doclip, sp1, sp2, t1, t2, dptr, 
                 sb += t1.B[k, r0:r1][:, None] * t2.B[k, sl][None, :]
         ka = np.where(diag, t1.E[r0:r1, None], sa)
         kd = np.where(diag, t1.Ed[r0:r1, None], sb)
-        cn = w2 * ka + b2
+        cn = affine(ka, w2, b2)
         if doclip:
             bound = sp1[r0:r1, None] * sp2[None, sl]
             cn = np.clip(cn, -bound, bound)
         cn = np.where(diag, p1[r0:r1, None], cn)
         th = T[r0:r1, sl]
-        tn = width * ka + 1.0 + (w2 * kd) * th if std else th * (w2 * kd) + cn
+        tn = ntk_step(th, ka, cn, w2 * kd, std, width)
         upd = live & ~fb
         G[r0:r1, sl] = np.where(upd, cn, c)
         T[r0:r1, sl] = np.where(upd, tn, th)
@@ -511,11 +245,11 @@ def _layer_numpy(G, T, r0, r1, sym, s1, s2, p1, doclip, sp1, sp2, t1, t2, dptr, 
 def _update(G, T, fi, fj, ka, kd, w2, b2, std, width, bound):
     """c' = w^2 k + b^2 (clipped to the next layer's Cauchy-Schwarz bound) and the NTK step, at
     the entries (fi, fj)."""
-    cn = w2 * ka + b2
+    cn = affine(ka, w2, b2)
     if bound is not None:
         cn = np.clip(cn, -bound, bound)
     th = T[fi, fj]
-    T[fi, fj] = width * ka + 1.0 + (w2 * kd) * th if std else th * (w2 * kd) + cn
+    T[fi, fj] = ntk_step(th, ka, cn, w2 * kd, std, width)
     G[fi, fj] = cn
 
 
@@ -539,23 +273,24 @@ def _series_list(tab, ii, jj, s1, s2, c, logtol):
     return ka, kd, ok
 
 
-def run(net, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, sym, use_numba=True):
+def run(net, G, T, Q1, Q2, inp, use_numba=True):
     """NNGP into G and NTK into T (in place) by the Mehler series; called by gram_float64.
 
     ``G`` holds the inner products <x_i, x'_j> (the diagonal |x_i|^2 when ``sym``), ``Q1``/``Q2``
-    the diagonal chains; the arguments are those of :func:`ntksym.gram.gram_float64`.
+    the diagonal chains (:func:`chain`), ``inp`` the prepared points
+    (:class:`ntksym.gram.common.Inputs`). The upper triangle only when ``inp.sym`` (the caller
+    mirrors it).
     Statistics (K and the number of entries evaluated by direct quadrature, per layer) are left
     in :data:`LAST_RUN`.
     """
     L = net.depth
-    std = net.parameterization == "standard"
-    width = float(net.width) if std else 0.0
+    w2, b2, std, width, sym = inp.w2, inp.b2, inp.standard, inp.width, inp.sym
     n1, n2 = G.shape
     act = net.activation
-    fns, breaks = _functions(act), _breaks(act)
+    fns, breaks = activation_functions(act), breakpoints(act)
     logtol = math.log(TOL)
     nb = use_numba and HAVE_NUMBA
-    dptr, dcol = _first_layer(G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, sym, std)
+    dptr, dcol = _first_layer(G, T, Q1, Q2, inp)
     S1 = np.empty_like(Q1)
     S2 = S1 if sym else np.empty_like(Q2)
     S1[0] = np.sqrt(Q1[0])
@@ -571,9 +306,9 @@ def run(net, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, sym, use_numba=True):
         with np.errstate(divide="ignore", invalid="ignore"):
             rho_s = np.where(rs > 0, np.clip(G[si, sj] / rs, -1.0, 1.0), 0.0)
         while True:
-            tab = _Tables(fns, breaks, qall, K)
-            t1 = tab if sym else _split(tab, 0, n1)
-            t2 = tab if sym else _split(tab, n1, n1 + n2)
+            tab = HermiteTables(fns, breaks, qall, K)
+            t1 = tab if sym else split(tab, 0, n1)
+            t2 = tab if sym else split(tab, n1, n1 + n2)
             if K >= KCAP or _frac(t1, t2, rho_s, si, sj, K, logtol) <= BULK_FRAC:
                 break
             K *= 2
@@ -582,17 +317,17 @@ def run(net, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, sym, use_numba=True):
         while Knext > K0 and _frac(t1, t2, rho_s, si, sj, Knext // 2, logtol) <= BULK_FRAC:
             Knext //= 2
         # the diagonal chains' next row, from the same rule, checked independently
-        good = tab.ok and _spot_check(fns[0], breaks, qall, tab.E)
+        good = tab.ok and spot_check(fns[0], breaks, qall, tab.E)
         if good:
-            Q1[l + 1] = w2 * t1.E + b2
+            Q1[l + 1] = affine(t1.E, w2, b2)
             if not sym:
-                Q2[l + 1] = w2 * t2.E + b2
+                Q2[l + 1] = affine(t2.E, w2, b2)
         else:
             warnings.warn(f"Mehler tables not trusted at layer {l + 1} (unresolved activation "
                           "or overflow); using direct quadrature for that layer",
                           RuntimeWarning, stacklevel=3)
             for Q in ((Q1,) if sym else (Q1, Q2)):
-                Q[l + 1] = w2 * np.asarray(net.dual(Q[l], Q[l], Q[l]), dtype=float) + b2
+                Q[l + 1] = affine(np.asarray(net.dual(Q[l], Q[l], Q[l]), dtype=float), w2, b2)
         S1[l + 1] = np.sqrt(Q1[l + 1])
         if not sym:
             S2[l + 1] = np.sqrt(Q2[l + 1])
@@ -603,13 +338,13 @@ def run(net, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, sym, use_numba=True):
         if nb:
             c1, c2 = t2.chunk_max(CHUNK)
         rows_per = max(RBLOCK, (MASK_BYTES // max(n2, 1)) // RBLOCK * RBLOCK) if nb \
-            else _gram.TILE
+            else TILE
         for r0 in range(0, n1, rows_per):
             r1 = min(r0 + rows_per, n1)
             if nb:
                 mask = np.zeros((r1 - r0, n2), dtype=np.uint8)
                 count = np.zeros(r1 - r0, dtype=np.int64)
-                kern = _mnb.layer if (r1 - r0) * n2 >= SERIAL else _mnb.layer_serial
+                kern = compiled.layer if (r1 - r0) * n2 >= SERIAL else compiled.layer_serial
                 kern(G, T, r0, r1, sym, S1[l], S2[l], Q1[l + 1], doclip, sp1, sp2, t1.A, t2.A,
                      t1.B, t2.B, t1.La, t2.La, t1.Lb, t2.Lb, c1, c2, t1.E, t1.Ed, dptr, dcol, w2,
                      b2, std, width, logtol, Kuse // t1.step if Kuse >= 0 else -1, t1.step,
@@ -632,11 +367,11 @@ def run(net, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, sym, use_numba=True):
             Kx *= 2
             qi, qj = Q1[l][fi], Q2[l][fj]
             uq = np.unique(np.concatenate([qi, qj]))
-            if fi.size * _FB_COST <= _table_cost(uq.size, Kx) + fi.size * Kx * 1e-8:
+            if fi.size * FALLBACK_COST <= _table_cost(uq.size, Kx) + fi.size * Kx * 1e-8:
                 break
-            tx = _Tables(fns, breaks, uq, Kx)
+            tx = HermiteTables(fns, breaks, uq, Kx)
             ii, jj = np.searchsorted(uq, qi), np.searchsorted(uq, qj)
-            pok = w2 * tx.E + b2
+            pok = affine(tx.E, w2, b2)
             chk = np.concatenate([Q1[l + 1][fi], Q2[l + 1][fj]])
             if not (tx.ok and np.all(np.abs(np.concatenate([pok[ii], pok[jj]]) - chk)
                                      <= CHECK_RTOL * np.abs(chk))):
@@ -657,27 +392,3 @@ def run(net, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, sym, use_numba=True):
         K = Knext
     LAST_RUN.clear()
     LAST_RUN.update(stats)
-    if sym:
-        if nb and _gram.HAVE_NUMBA:
-            _gram._nb.mirror(G)
-            _gram._nb.mirror(T)
-        else:
-            _gram._mirror_numpy(G)
-            _gram._mirror_numpy(T)
-    return True
-
-
-class _View:
-    def __init__(self, tab):
-        self.__dict__.update(tab.__dict__)
-
-
-def _split(tab, a, b):
-    """The rows a..b of a table built on concatenated variances."""
-    v = _View(tab)
-    v.E, v.Ed = tab.E[a:b], tab.Ed[a:b]
-    v.A = np.ascontiguousarray(tab.A[:, a:b])
-    v.B = np.ascontiguousarray(tab.B[:, a:b])
-    v.La, v.Lb = tab.La[a:b], tab.Lb[a:b]
-    v.chunk_max = lambda chunk: _Tables.chunk_max(v, chunk)
-    return v

@@ -12,6 +12,9 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
+from ntksym.core.inputs import point_rows
+from ntksym.core.recursion import affine, input_layer, layer_update
+
 __all__ = ["gram_mp"]
 
 
@@ -39,20 +42,8 @@ def _to_mpf(v):
 
 
 def _matrix(X, name):
-    if X is None:
-        return None
-    if hasattr(X, "tolist"):
-        X = X.tolist()
-    try:
-        rows = [list(r) for r in X]
-    except TypeError:
-        raise ValueError(f"{name} must be a 2-D array of shape (n, d)") from None
-    if not rows or not rows[0]:
-        raise ValueError(f"{name} must have at least one row and one column")
-    d = len(rows[0])
-    if any(len(r) != d for r in rows):
-        raise ValueError(f"{name} is not rectangular")
-    out = [[_to_mpf(v) for v in r] for r in rows]
+    """The rows of X as mpf numbers (shape checked once, in :func:`ntksym.core.inputs.point_rows`)."""
+    out = [[_to_mpf(v) for v in r] for r in point_rows(X, name)]
     if any(not mpmath.isfinite(v) for r in out for v in r):
         raise ValueError(f"{name} contains NaN or infinity")
     return out
@@ -72,14 +63,17 @@ def gram_mp(net, X1, X2=None, dps=30):
         w2 = mpmath.mpf(sp.Float(net.W_std, dps + 20)._mpf_) ** 2
         b2 = mpmath.mpf(sp.Float(net.b_std, dps + 20)._mpf_) ** 2
 
+        standard = net.parameterization == "standard"
+        width = net.width if standard else 0
+
         def dot(u, v):
             return mpmath.fsum(a * b for a, b in zip(u, v))
 
         def diag_chain(x):
-            s = w2 * dot(x, x) / d + b2
+            s = input_layer(dot(x, x), w2, b2, d, False)[0]
             chain = [s]
             for _ in range(net.depth):
-                s = w2 * k.mp(s, s, s, dps=dps) + b2
+                s = affine(k.mp(s, s, s, dps=dps), w2, b2)
                 chain.append(s)
             return chain
 
@@ -93,18 +87,11 @@ def gram_mp(net, X1, X2=None, dps=30):
                 if X2 is None and j < i:
                     nngp[i, j], ntk[i, j] = nngp[j, i], ntk[j, i]
                     continue
-                g = dot(A[i], B[j])
-                s12 = w2 * g / d + b2
-                theta = s12 if net.parameterization == "ntk" else g + 1
+                s12, theta = input_layer(dot(A[i], B[j]), w2, b2, d, standard)
                 for l in range(net.depth):
                     a, b = chains1[i][l], chains2[j][l]
                     kab = k.mp(a, b, s12, dps=dps)
                     kdot = k.mp(a, b, s12, dps=dps, which="ntk")
-                    if net.parameterization == "ntk":
-                        s12 = w2 * kab + b2
-                        theta = theta * w2 * kdot + s12
-                    else:
-                        theta = net.width * kab + 1 + w2 * kdot * theta
-                        s12 = w2 * kab + b2
+                    s12, theta = layer_update(theta, kab, kdot, w2, b2, standard, width)
                 nngp[i, j], ntk[i, j] = s12, theta
         return +nngp, +ntk

@@ -197,7 +197,7 @@ def test_numba_and_numpy_agree():
         for u, v in zip(a, b):
             assert _rel(u, v) < 1e-13
             assert np.array_equal(u, u.T)
-    from ntksym.gram.compiled.closed_form import atan2_pos
+    from ntksym.gram.compiled.common import atan2_pos
     y, x = np.abs(rng.normal(size=2000)) * 10.0 ** rng.integers(-12, 3, 2000), \
         rng.normal(size=2000) * 10.0 ** rng.integers(-12, 3, 2000)
     got = np.array([atan2_pos(a, b) for a, b in zip(y, x)])
@@ -205,7 +205,8 @@ def test_numba_and_numpy_agree():
 
 
 def test_numpy_tiles_cover_rectangles(monkeypatch):
-    monkeypatch.setattr(gram, "TILE", 7)
+    from ntksym.gram import closed_form
+    monkeypatch.setattr(closed_form, "TILE", 7)
     rng = np.random.default_rng(9)
     X1, X2 = rng.normal(size=(23, 4)), rng.normal(size=(17, 4))
     net = nk.MLP(depth=3, activation="relu", W_std=1.5, b_std=0.3)

@@ -21,85 +21,11 @@ import math
 import numba
 import numpy as np
 
-PI = math.pi
-HALF_PI = math.pi / 2
-SQRT3 = 1.7320508075688772
-TAN_PI_12 = 0.2679491924311227
-PI_6 = math.pi / 6
+from ntksym.gram.compiled.common import HALF_PI, PI, atan2_sel, kahan_angle, root_prod
+from ntksym.gram.compiled.recursion import affine, input_layer, ntk_step
 
-# atan(u) = u * sum_k (-1)^k u^(2k) / (2k + 1); |u| <= tan(pi/12) -> 16 terms reach 1e-18
-_ATAN = np.array([(-1.0) ** k / (2 * k + 1) for k in range(16)])
 # h(t) = sin t - t cos t = t^3 * sum_{k>=1} (-1)^(k+1) 2k/(2k+1)! t^(2k-2), used for t < 1
 _H = np.array([(-1.0) ** (k + 1) * 2 * k / math.factorial(2 * k + 1) for k in range(1, 12)])
-
-
-@numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
-def _atan01(t):
-    """atan(t) for 0 <= t <= 1 (about 1 ulp)."""
-    off = 0.0
-    u = t
-    if t > TAN_PI_12:
-        u = (t * SQRT3 - 1.0) / (t + SQRT3)
-        off = PI_6
-    u2 = u * u
-    p = _ATAN[15]
-    for k in range(14, -1, -1):
-        p = p * u2 + _ATAN[k]
-    return off + u * p
-
-
-@numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
-def atan2_pos(y, x):
-    """atan2(y, x) for y >= 0 (result in [0, pi]), accurate to a few ulp, no libm call."""
-    if y == 0.0:
-        return PI if x < 0.0 else 0.0
-    ax = abs(x)
-    if y <= ax:
-        a = _atan01(y / ax)
-    else:
-        a = HALF_PI - _atan01(ax / y)
-    if x < 0.0:
-        a = PI - a
-    return a
-
-
-@numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
-def _root_prod(a, b):
-    p = a * b
-    if p <= 1e300:
-        return math.sqrt(p)
-    return math.sqrt(a) * math.sqrt(b)
-
-
-@numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
-def _kahan_angle(U1, U2, i, j, nu1, nu2):
-    """Angle between rows U1[i] and U2[j] by Kahan's formula 2 atan2(|a|, |b|)."""
-    dm = 0.0
-    dp = 0.0
-    for k in range(U1.shape[1]):
-        x = nu2 * U1[i, k]
-        y = nu1 * U2[j, k]
-        dm += (x - y) * (x - y)
-        dp += (x + y) * (x + y)
-    return 2.0 * atan2_pos(math.sqrt(dm), math.sqrt(dp))
-
-
-@numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
-def _atan2_sel(y, x):
-    """atan2(y, x) for y >= 0 without branches (selects only), a few ulp."""
-    ax = abs(x)
-    mx = max(y, ax)
-    mn = min(y, ax)
-    u = mn / mx if mx > 0.0 else 0.0
-    big = u > TAN_PI_12
-    v = (u * SQRT3 - 1.0) / (u + SQRT3) if big else u
-    v2 = v * v
-    p = _ATAN[15]
-    for k in range(14, -1, -1):
-        p = p * v2 + _ATAN[k]
-    a = v * p + (PI_6 if big else 0.0)
-    a = HALF_PI - a if y > ax else a
-    return PI - a if x < 0.0 else a
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
@@ -123,28 +49,28 @@ def _first_layer(i, jb, nb, G, Q1, Q2, U1, U2, N1, N2, w2, b2, d, flag, std, cv,
     for k in range(nb):                       # vectorised
         j = jb + k
         g = G[i, j]
-        c = w2 * g / d + b2
+        c, th0 = input_layer(g, w2, b2, d, std)
         q2 = Q2[0, j]
         p = q1 * q2
-        r = math.sqrt(p) if p <= 1e300 else math.sqrt(q1) * math.sqrt(q2)
+        r = root_prod(q1, q2)
         D = p - c * c
         sD = math.sqrt(max(D, 0.0))
         pos = r > 0.0
-        t = _atan2_sel(sD, c)
+        t = atan2_sel(sD, c)
         tt[k] = t if pos else 0.0
         ss[k] = sD / r if pos else 0.0
         cc[k] = c / r if pos else 1.0
         cv[k] = c
-        th[k] = g + 1.0 if std else c
+        th[k] = th0
         dup[k] = 0.0
     for k in range(nb):                       # rare: nearly (anti)parallel pairs
         j = jb + k
         q2 = Q2[0, j]
         c = cv[k]
         if c * c > flag * q1 * q2:
-            r = _root_prod(q1, q2)
+            r = root_prod(q1, q2)
             if r > 0.0:
-                t = _kahan_angle(U1, U2, i, j, N1[i], N2[j])
+                t = kahan_angle(U1, U2, i, j, N1[i], N2[j])
                 co = math.cos(t)
                 cv[k] = r * co
                 tt[k] = t
@@ -200,9 +126,9 @@ def _abrelu_row(i, G, T, Q1, Q2, S1, S2, I1, I2, U1, U2, N1, N2, w2, b2, d, ao2,
                 k12 = r * F
                 kd = m - beta * t
                 kd = kd if (q1 != 0.0 and q2 != 0.0) else (kz2 if q1 == q2 else kz1)
-                c = p1 if dup[k] != 0.0 else w2 * k12 + b2
+                c = p1 if dup[k] != 0.0 else affine(k12, w2, b2)
                 thk = th[k]
-                th[k] = (width * k12 + 1.0 + w2 * kd * thk) if std else thk * (w2 * kd) + c
+                th[k] = ntk_step(thk, k12, c, w2 * kd, std, width)
                 cv[k] = c
                 # next angle (also after the last layer: harmless, keeps the loop branch-free);
                 # sqrt(q1) - sqrt(q2) = (q1 - q2) / (sqrt(q1) + sqrt(q2))
@@ -212,7 +138,7 @@ def _abrelu_row(i, G, T, Q1, Q2, S1, S2, I1, I2, U1, U2, N1, N2, w2, b2, d, ao2,
                 irn = ip1 * I2[l + 1, j]
                 sD = math.sqrt(max(D, 0.0))
                 pos = rn > 0.0
-                tt[k] = _atan2_sel(sD, c) if pos else 0.0
+                tt[k] = atan2_sel(sD, c) if pos else 0.0
                 ss[k] = sD * irn if pos else 0.0
                 cc[k] = c * irn if pos else 1.0
         for k in range(nb):
@@ -261,8 +187,7 @@ def _erf_row(i, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, S2, B2, std, width, j0,
         q10 = Q1[0, i]
         for k in range(nb):
             q20 = Q2[0, jb + k]
-            p = q10 * q20
-            rr = math.sqrt(p) if p <= 1e300 else math.sqrt(q10) * math.sqrt(q20)
+            rr = root_prod(q10, q20)
             DD[k] = (rr * ss[k]) * (rr * ss[k])
         for l in range(L):
             q1 = Q1[l, i]
@@ -273,12 +198,12 @@ def _erf_row(i, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, S2, B2, std, width, j0,
                 E = 1.0 + B22 * (q1 + q2) + B44 * max(DD[k], 0.0)
                 sE = math.sqrt(E)
                 y = B22 * cv[k]
-                a = _atan2_sel(abs(y), sE)
+                a = atan2_sel(abs(y), sE)
                 k12 = a0 * (a if y >= 0.0 else -a)
                 kd = a1 / sE
-                c = p1 if dup[k] != 0.0 else w2 * k12 + b2
+                c = p1 if dup[k] != 0.0 else affine(k12, w2, b2)
                 thk = th[k]
-                th[k] = (width * k12 + 1.0 + w2 * kd * thk) if std else thk * (w2 * kd) + c
+                th[k] = ntk_step(thk, k12, c, w2 * kd, std, width)
                 cv[k] = c
                 Dn = p1 * Q2[l + 1, j] - c * c      # loads outside the select: vectorises
                 DD[k] = 0.0 if dup[k] != 0.0 else Dn
@@ -298,15 +223,3 @@ def erf_kernel(G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, S2, B2, std, width, sym,
         k = n1 - 1 - ii
         if sym and k != ii:
             _erf_row(k, G, T, Q1, Q2, U1, U2, N1, N2, w2, b2, d, S2, B2, std, width, k, flag)
-
-
-@numba.njit(cache=True, error_model="numpy", fastmath={"contract"})
-def mirror(A):
-    """Copy the upper triangle onto the lower one (blocked, exact)."""
-    n = A.shape[0]
-    bs = 64
-    for bi in range(0, n, bs):
-        for bj in range(bi, n, bs):
-            for i in range(bi, min(bi + bs, n)):
-                for j in range(max(bj, i + 1), min(bj + bs, n)):
-                    A[j, i] = A[i, j]

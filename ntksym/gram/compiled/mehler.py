@@ -19,6 +19,8 @@ import math
 import numba
 import numpy as np
 
+from ntksym.gram.compiled.recursion import affine, ntk_step
+
 _OPTS = dict(cache=True, error_model="numpy", fastmath={"contract"})
 
 
@@ -154,12 +156,12 @@ def _entry_chunk(G, T, i, j0, w, r0, sym, s1, s2, p1, doclip, sp1, sp2, A1, A2, 
     for e in range(e0, w):                # vectorised
         ka = sa[e]
         kd = sb[e]
-        cn = w2 * ka + b2
+        cn = affine(ka, w2, b2)
         if doclip:
             bound = spi * sp2r[e]
             cn = min(max(cn, -bound), bound)
         th = told[e]
-        Tr[e] = width * ka + 1.0 + (w2 * kd) * th if std else th * (w2 * kd) + cn
+        Tr[e] = ntk_step(th, ka, cn, w2 * kd, std, width)
         Gr[e] = cn
     if nspec > e0:                        # rare: identical inputs, fallbacks
         for e in range(e0, w):
@@ -175,7 +177,7 @@ def _entry_chunk(G, T, i, j0, w, r0, sym, s1, s2, p1, doclip, sp1, sp2, A1, A2, 
                 kd = Ed1[i]
                 cn = p1[i]
                 th = told[e]
-                T[i, j] = width * ka + 1.0 + (w2 * kd) * th if std else th * (w2 * kd) + cn
+                T[i, j] = ntk_step(th, ka, cn, w2 * kd, std, width)
                 G[i, j] = cn
     return nflag
 
