@@ -5,13 +5,14 @@ network on given points is positive definite and returns a certified lower bound
 sigma <= lambda_min. It has three rigorous methods and says which one it used:
 
 ``"exact rational Cholesky"`` (polynomial activations, exact parameters and points)
-    The Gram matrix is a matrix of rationals (:func:`ntksym.rank.exact_gram`); G - sigma I is
-    factorised in exact arithmetic. A singular matrix gets an exact rational null vector.
+    The Gram matrix is a matrix of rationals (:func:`ntksym.theory.exact.exact_gram`);
+    G - sigma I is factorised in exact arithmetic. A singular matrix gets an exact rational null vector.
 
 ``"interval Cholesky"`` (``method="cholesky"``)
     Every Gram entry is enclosed rigorously by evaluating the NNGP/NTK recursion on the closed-form
-    dual in interval arithmetic (:func:`ntksym.intervals.interval_gram`; the points are converted
-    exactly, floats included). Then G - sigma I is factorised by Cholesky in interval arithmetic:
+    dual in interval arithmetic (:func:`ntksym.gram.interval.interval_gram`; the points are
+    converted exactly, floats included). Then G - sigma I is factorised by Cholesky in interval
+    arithmetic (:func:`ntksym.theory.interval_linalg.interval_cholesky_min`):
     if every pivot interval is positive, every symmetric matrix in the enclosure, the true one
     among them, is positive definite, so lambda_min >= sigma. sigma is only a guess (for
     n <= 40 the smallest eigenvalue of the midpoint matrix in mpmath, otherwise the float64

@@ -38,7 +38,8 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ntksym.core.symbols import x
-from ntksym.symbolic.activations import Activation, activation as _activation
+from ntksym.symbolic.activations import Activation
+from ntksym.symbolic.registry import activation as _activation
 from ntksym.theory.interval_linalg import interval_cholesky_min
 
 __all__ = ["PolynomialCheck", "is_polynomial", "PolynomialCertificate", "polynomial_certificate",

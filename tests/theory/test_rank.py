@@ -12,7 +12,7 @@ import pytest
 import sympy as sp
 
 import ntksym as nk
-from ntksym.empirical.network import empirical_network
+from ntksym.empirical import empirical_network
 from ntksym.theory.rank import RankPrediction, generic_rank, predicted_rank
 from rank_references import (SETS, assert_float_rank, exact_rank, generic_points, rank_mod,
                              ref_gram, ref_gram_layers, ref_generic, svd_rank)
