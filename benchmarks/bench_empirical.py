@@ -38,7 +38,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import ntksym as nk  # noqa: E402
-from ntksym.empirical.network import empirical_network  # noqa: E402
+from ntksym.empirical import empirical_network, workspace  # noqa: E402
 
 NT_PYTHON = ROOT / ".venv-nt" / "bin" / "python"
 
@@ -129,9 +129,8 @@ def matmul_products(n, d, W, L):
 
 def peak_memory(fn):
     """Peak bytes that fn() allocates (tracemalloc), from a cold start."""
-    from ntksym.empirical import network as empirical
 
-    empirical._workspace.clear()
+    workspace._workspace.clear()
     tracemalloc.start()
     try:
         start = tracemalloc.get_traced_memory()[0]

@@ -32,8 +32,9 @@ from collections import namedtuple
 
 import numpy as np
 
-from ntksym.empirical.network import _check_draws, _check_net, _check_seed, _check_width
-from ntksym.gram.float64 import check_inputs
+from ntksym.core.inputs import float_points
+from ntksym.core.recursion import affine, input_layer, layer_update
+from ntksym.empirical.checks import check_draws, check_net, check_seed, check_width
 
 __all__ = ["verify", "VerificationReport", "Row", "Rate", "Check"]
 
@@ -72,8 +73,8 @@ def quadrature_gram(net, X, width=None):
     from ntksym.backends.numeric import activation_function
     from ntksym.backends.quadrature import expect2
 
-    _check_net(net)
-    X, _ = check_inputs(X)
+    check_net(net)
+    X = float_points(X)
     act = net.activation
     phi, bp = activation_function(act), act.breakpoints
     dphi = dbp = None
@@ -84,19 +85,18 @@ def quadrature_gram(net, X, width=None):
     standard = net.parameterization == "standard"
     width = net.width if width is None else width
     d = X.shape[1]
-    G = X @ X.T
-    S = w2 * G / d + b2
-    T = (G + 1.0) if standard else S.copy()
+    S, T = input_layer(X @ X.T, w2, b2, d, standard)
+    T = np.array(T, dtype=float)
     iu = np.triu_indices(len(X))
     for _ in range(net.depth):
         q = np.diag(S).copy()
         q1, q2, c = q[iu[0]], q[iu[1]], S[iu]
         E = _sym(expect2(phi, phi, q1, q2, c, breaks_f=bp, breaks_g=bp), iu, len(X))
-        S_next = w2 * E + b2
-        if dphi is not None:
-            Ed = _sym(expect2(dphi, dphi, q1, q2, c, breaks_f=dbp, breaks_g=dbp), iu, len(X))
-            T = (width * E + 1.0 + w2 * Ed * T) if standard else (T * (w2 * Ed) + S_next)
-        S = S_next
+        if dphi is None:
+            S = affine(E, w2, b2)
+            continue
+        Ed = _sym(expect2(dphi, dphi, q1, q2, c, breaks_f=dbp, breaks_g=dbp), iu, len(X))
+        S, T = layer_update(T, E, Ed, w2, b2, standard, width)
     return Gram(S, T if dphi is not None else None)
 
 
@@ -128,7 +128,7 @@ def _check_widths(widths):
     if isinstance(widths, (str, bytes)) or not hasattr(widths, "__iter__"):
         raise TypeError(f"widths must be a sequence of positive integers, e.g. "
                         f"widths=(256, 1024, 4096), got {widths!r}")
-    widths = tuple(_check_width(w) for w in widths)
+    widths = tuple(check_width(w) for w in widths)
     if len(set(widths)) < 2:
         raise ValueError(f"widths needs at least two different widths to fit a rate, got "
                          f"{widths}; e.g. widths=(256, 1024, 4096)")
@@ -158,11 +158,11 @@ def verify(net, X, widths=(256, 1024, 4096), draws=8, seed=0, dps=30, tol_closed
     """
     from ntksym.network import MLP
 
-    _check_net(net)
-    X, _ = check_inputs(X)
+    check_net(net)
+    X = float_points(X)
     widths = _check_widths(widths)
-    draws = _check_draws(draws)
-    seed = _check_seed(seed)
+    draws = check_draws(draws)
+    seed = check_seed(seed)
     if isinstance(dps, bool) or not isinstance(dps, numbers.Integral) or dps < 16:
         raise ValueError(f"dps must be an integer >= 16 (digits of the reference), got {dps!r}")
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import ntksym as nk
-from ntksym.empirical.network import empirical_ntk
+from ntksym.empirical import empirical_ntk
 from ntksym.verify import Check, Rate, Row, VerificationReport, quadrature_gram, verify
 
 REF = pathlib.Path(__file__).resolve().parents[0] / "data" / "neural_tangents_0.6.5.json"

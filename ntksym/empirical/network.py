@@ -52,153 +52,17 @@ Examples
 """
 from __future__ import annotations
 
-import numbers
-import threading
-from collections import namedtuple
-from functools import lru_cache
-
 import numpy as np
 
-from ntksym.gram.float64 import check_inputs
+from ntksym.core.inputs import float_point_pair
+from ntksym.empirical import workspace
+from ntksym.empirical.activation import activation_functions, relu_slope
+from ntksym.empirical.checks import (check_block_size, check_int, check_net, check_seed,
+                                     check_width)
+from ntksym.empirical.workspace import product
 
-__all__ = ["EmpiricalNetwork", "Estimate", "empirical_network", "empirical_ntk",
-           "empirical_nngp"]
+__all__ = ["EmpiricalNetwork"]
 
-DEFAULT_WIDTH = 1024
-
-Estimate = namedtuple("Estimate", ["mean", "stderr", "draws"])
-Estimate.__doc__ = """Monte Carlo estimate over ``draws`` independent networks: the mean kernel and
-its standard error (the sample standard deviation over sqrt(draws)), both float64 arrays."""
-
-
-# --------------------------------------------------------------------------------------------
-# argument checks
-# --------------------------------------------------------------------------------------------
-
-def _check_net(net):
-    from ntksym.network import MLP
-
-    if not isinstance(net, MLP):
-        raise TypeError(f"net must be an ntksym MLP (nk.MLP(depth=..., activation=...)), got "
-                        f"{type(net).__name__}")
-    if net.is_symbolic:
-        raise ValueError("a finite network needs numeric W_std and b_std; substitute values for "
-                         "the symbols first (e.g. MLP(..., W_std=1.5))")
-
-
-def _check_int(value, name, minimum, hint):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r} "
-                        f"({type(value).__name__}); {hint}")
-    value = int(value)
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}; {hint}")
-    return value
-
-
-def _check_width(width, net=None):
-    if width is None:
-        width = net.width if net is not None and net.width is not None else DEFAULT_WIDTH
-    return _check_int(width, "width", 1, "give the hidden width as a positive integer, "
-                      "e.g. width=1024")
-
-
-def _check_seed(seed):
-    return _check_int(seed, "seed", 0, "seeds of numpy.random.default_rng are nonnegative "
-                      "integers, e.g. seed=0")
-
-
-def _check_block_size(block_size):
-    return _check_int(block_size, "block_size", 1, "block_size is the number of input rows "
-                      "processed together, or None for automatic")
-
-
-def _check_draws(draws):
-    return _check_int(draws, "draws", 1, "draws is the number of independent networks, "
-                      "e.g. draws=8")
-
-
-def _functions(net, need_derivative):
-    """(phi, phi') as float64 numpy functions (phi' None unless ``need_derivative``)."""
-    return _activation_functions(net.activation, need_derivative)
-
-
-@lru_cache(maxsize=64)
-def _activation_functions(act, need_derivative):
-    from ntksym.backends.numeric import activation_function
-
-    fast = _piecewise_linear(act)
-    phi = fast[0] if fast else activation_function(act)
-    if not need_derivative:
-        return phi, None
-    if act.has_dirac or (act.is_symbolic and act.derivative().has_dirac):
-        raise ValueError(
-            f"the empirical NTK of {act.name!r} is undefined: its derivative contains a Dirac "
-            "delta (a jump in phi), so the gradients are zero almost everywhere and infinite at "
-            "the jump; use empirical_nngp for its NNGP, or a smooth activation")
-    return phi, fast[1] if fast else activation_function(act.derivative())
-
-
-def _pl_coefficients(act):
-    """(c, a, b) when phi = c + a min(x, 0) + b max(x, 0) (continuous, piecewise linear), else None.
-
-    Recognised from the activation's piecewise-polynomial structure, not its name.
-    """
-    pwp = act.piecewise_polynomial if act.is_symbolic else None
-    if pwp is None or pwp.degree > 1:
-        return None
-    minus = tuple(pwp.minus) + (0,) * (2 - len(pwp.minus))
-    plus = tuple(pwp.plus) + (0,) * (2 - len(pwp.plus))
-    if not (minus[0] == plus[0] == pwp.at_zero):
-        return None
-    return float(minus[0]), float(minus[1]), float(plus[1])
-
-
-def _piecewise_linear(act):
-    """Fast (phi, phi') for continuous c + a min(x, 0) + b max(x, 0) (ReLU, leaky ReLU, |x|).
-
-    phi'(0) is the left slope a, the convention H(0) = 0 of :meth:`~ntksym.Activation.derivative`.
-    """
-    coefficients = _pl_coefficients(act)
-    if coefficients is None:
-        return None
-    c0, a, b = coefficients
-
-    def phi(t):
-        out = np.maximum(t, 0.0)
-        if b != 1.0:
-            out *= b
-        if a != 0.0:
-            out += a * np.minimum(t, 0.0)
-        if c0 != 0.0:
-            out += c0
-        return out
-
-    def dphi(t):
-        if a == 0.0:
-            out = np.greater(t, 0.0).astype(float)
-            return out if b == 1.0 else out * b
-        return np.where(t > 0.0, b, a)
-
-    return phi, dphi
-
-
-@lru_cache(maxsize=64)
-def _relu_slope(act):
-    """b when phi(x) = b max(x, 0) with b > 0 (ReLU), else None.
-
-    Then phi can be applied in place, phi(h) > 0 exactly when h > 0 (b h > 0 for every normal
-    h > 0), so phi'(h) = b [phi(h) > 0] and the backward pass needs phi(h) only, not h.
-    """
-    coefficients = _pl_coefficients(act)
-    if coefficients is None or coefficients[:2] != (0.0, 0.0) or not coefficients[2] > 0:
-        return None
-    return coefficients[2]
-
-
-# --------------------------------------------------------------------------------------------
-# the network
-# --------------------------------------------------------------------------------------------
 
 class EmpiricalNetwork:
     """A finite-width numpy MLP with the layout and parameterization of an :class:`~ntksym.MLP`.
@@ -220,15 +84,15 @@ class EmpiricalNetwork:
     """
 
     def __init__(self, net, width, seed=None, input_dim=None, *, rng=None):
-        _check_net(net)
+        check_net(net)
         self.net = net
-        self.width = _check_width(width)
-        self.seed = None if seed is None else _check_seed(seed)
+        self.width = check_width(width)
+        self.seed = None if seed is None else check_seed(seed)
         self._rng = rng if rng is not None else np.random.default_rng(self.seed)
         self._params = None
         self.input_dim = None
         if input_dim is not None:
-            self._draw(_check_int(input_dim, "input_dim", 1, "the number of input features"))
+            self._draw(check_int(input_dim, "input_dim", 1, "the number of input features"))
 
     def __repr__(self):
         return (f"EmpiricalNetwork({self.net!r}, width={self.width}, seed={self.seed}, "
@@ -297,14 +161,14 @@ class EmpiricalNetwork:
 
     # -- forward ----------------------------------------------------------------------------
     def _inputs(self, X1, X2=None):
-        X1, X2 = check_inputs(X1, X2)
+        X1, X2 = float_point_pair(X1, X2)
         self._bind(X1.shape[1])
         return X1, X2
 
     def apply(self, X):
         """The network's outputs f(x) on the rows of X, shape (n, 1) (as neural-tangents)."""
         X, _ = self._inputs(X)
-        phi, _ = _functions(self.net, False)
+        phi, _ = activation_functions(self.net, False)
         _, _, sw, sb = self._scales()
         A = X
         for k, (W, b) in enumerate(self.params):
@@ -321,7 +185,7 @@ class EmpiricalNetwork:
         infinite-width NNGP as n grows.
         """
         X1, X2 = self._inputs(X1, X2)
-        phi, _ = _functions(self.net, False)
+        phi, _ = activation_functions(self.net, False)
         _, _, sw, sb = self._scales()
         A = X1 if X2 is None else np.vstack([X1, X2])
         for k, (W, b) in enumerate(self.params[:-1]):
@@ -329,7 +193,7 @@ class EmpiricalNetwork:
             h *= sw[k]
             h += sb * b
             A = phi(h)
-        K = _product(A) if X2 is None else _product(A[:X1.shape[0]], A[X1.shape[0]:])
+        K = product(A) if X2 is None else product(A[:X1.shape[0]], A[X1.shape[0]:])
         # the read-out weights have variance W_std^2 / width in both parameterizations
         K *= float(self.net.W_std) ** 2 / self.width
         K += float(self.net.b_std) ** 2
@@ -347,8 +211,8 @@ class EmpiricalNetwork:
                 the state of the forward/backward pass is that of two blocks, not of all rows,
                 at the price of recomputing each block's forward/backward pass once per block
                 it is paired with. None (default) is automatic: no blocks while the state of
-                all rows fits in :data:`NTK_MEMORY_BUDGET` bytes, else the largest blocks whose
-                state does. See :meth:`ntk_memory` for the memory it takes.
+                all rows fits in :data:`~ntksym.empirical.workspace.NTK_MEMORY_BUDGET` bytes,
+                else the largest blocks whose state does. See :meth:`ntk_memory` for the memory it takes.
 
         Raises:
             ValueError: for activations whose derivative is a Dirac delta (step, sign), and for
@@ -356,7 +220,7 @@ class EmpiricalNetwork:
             TypeError: for a block_size that is not an integer.
         """
         X1, X2 = self._inputs(X1, X2)
-        _functions(self.net, True)  # fail early on step and sign
+        activation_functions(self.net, True)  # fail early on step and sign
         n1 = X1.shape[0]
         n2 = None if X2 is None else X2.shape[0]
         b = self._block_size(n1, n2, block_size)
@@ -365,7 +229,7 @@ class EmpiricalNetwork:
             sizes = (n1, None)
         else:
             sizes = (min(b, n1), min(b, n1 if X2 is None else n2))
-        work = _take_workspace(self._work_size(*sizes))
+        work = workspace.take_workspace(self._work_size(*sizes))
         try:
             for i in range(0, n1, b):
                 if X2 is not None:
@@ -378,7 +242,7 @@ class EmpiricalNetwork:
                     self._accumulate(upper, X1[i:i + b], X1[j:j + b], work)
                     K[j:j + b, i:i + b] = upper.T
         finally:
-            _return_workspace(work)
+            workspace.return_workspace(work)
         return K
 
     def ntk_memory(self, n1, n2=None, block_size=None):
@@ -411,15 +275,16 @@ class EmpiricalNetwork:
         theirs without blocks; the Gram products cost the same).
 
         The work memory (state and work matrices) is one buffer, which is kept for the next
-        call when it is at most :data:`WORKSPACE_CACHE` bytes (fresh memory costs page faults;
-        about 10-15% of the time at width 512 and n = 256). This bound is for a call that
-        finds no such buffer; the memory held between calls is at most that constant.
+        call when it is at most :data:`~ntksym.empirical.workspace.WORKSPACE_CACHE` bytes (fresh
+        memory costs page faults; about 10-15% of the time at width 512 and n = 256). This
+        bound is for a call that finds no such buffer; the memory held between calls is at most
+        that constant.
         """
         L, W = self.net.depth, self.width
         d = self.params[0][0].shape[0]
-        n1 = _check_int(n1, "n1", 1, "the number of rows of X1")
+        n1 = check_int(n1, "n1", 1, "the number of rows of X1")
         sym = n2 is None
-        n2 = n1 if sym else _check_int(n2, "n2", 1, "the number of rows of X2")
+        n2 = n1 if sym else check_int(n2, "n2", 1, "the number of rows of X2")
         block = self._block_size(n1, None if sym else n2, block_size)
         m1, m2 = min(block, n1), min(block, n2)
         rows = n1 if sym and block >= n1 else m1 + m2
@@ -429,17 +294,17 @@ class EmpiricalNetwork:
 
     def _state_per_row(self):
         """L + c: float64 vectors of width W per input row held by the forward/backward pass."""
-        return self.net.depth + (1.125 if _relu_slope(self.net.activation) else 4.125)
+        return self.net.depth + (1.125 if relu_slope(self.net.activation) else 4.125)
 
     def _block_size(self, n1, n2, block_size):
         """The rows per block: checked if given, else automatic (see :meth:`ntk`)."""
         if block_size is not None:
-            return _check_block_size(block_size)
+            return check_block_size(block_size)
         row = 8 * self._state_per_row() * self.width
         rows = n1 if n2 is None else n1 + n2
-        if rows * row <= NTK_MEMORY_BUDGET:
+        if rows * row <= workspace.NTK_MEMORY_BUDGET:
             return max(n1, n2 or 0)
-        return max(1, int(NTK_MEMORY_BUDGET // (2 * row)))
+        return max(1, int(workspace.NTK_MEMORY_BUDGET // (2 * row)))
 
     def _slots_size(self, m):
         """float64 elements of one pass's buffers: L + 1 of m x W, and an m x W boolean mask."""
@@ -475,13 +340,13 @@ class EmpiricalNetwork:
             if two is not None:
                 _, A2, B2 = next(two)
             if B1 is None:  # the read-out layer: alpha_L A_L A_L^T + beta
-                _product(A1, A2, out=K)
+                product(A1, A2, out=K)
                 K *= alphas[k]
                 if beta:
                     K += beta
             else:           # (B_{k+1} B_{k+1}^T) * (alpha_k A_k A_k^T + beta)
-                _product(A1, A2, out=GA)
-                _product(B1, B2, out=GB)
+                product(A1, A2, out=GA)
+                product(B1, B2, out=GB)
                 GA *= alphas[k]
                 if beta:
                     GA += beta
@@ -497,8 +362,8 @@ class EmpiricalNetwork:
         A_k, from which phi' is read off); the backward pass computes B_k in the buffer of
         B_{k+2}, so each array must be used before the next is asked for.
         """
-        phi, dphi = _functions(self.net, True)
-        relu = _relu_slope(self.net.activation)
+        phi, dphi = activation_functions(self.net, True)
+        relu = relu_slope(self.net.activation)
         _, _, sw, sb = self._scales()
         params = self.params
         L = len(params) - 1
@@ -548,163 +413,3 @@ class EmpiricalNetwork:
                 np.greater(slots[k - 1], 0.0, out=mask)
                 B *= mask
                 B *= relu * sw[k]
-
-
-NTK_MEMORY_BUDGET = 2 ** 30
-"""Bytes that the forward/backward state of :meth:`EmpiricalNetwork.ntk` may take before the
-automatic ``block_size`` splits the rows into blocks (the n1 x n2 result comes on top)."""
-
-
-WORKSPACE_CACHE = 32 * 2 ** 20
-"""Bytes of work buffer that :meth:`EmpiricalNetwork.ntk` keeps between calls (0: none)."""
-
-_workspace = []
-_workspace_lock = threading.Lock()
-
-
-def _take_workspace(size):
-    """A float64 work buffer of at least ``size`` elements: the kept one if big enough."""
-    with _workspace_lock:
-        kept = _workspace.pop() if _workspace else None
-    if kept is not None and kept.size >= size:
-        return kept
-    del kept  # free it before allocating the larger one
-    return np.empty(size)
-
-
-def _return_workspace(work):
-    """Keep ``work`` for the next call if it is within WORKSPACE_CACHE (and no other is kept)."""
-    if work.nbytes <= WORKSPACE_CACHE:
-        with _workspace_lock:
-            if not _workspace:
-                _workspace.append(work)
-
-
-def _product(A1, A2=None, out=None):
-    """A1 A2^T into ``out``; A1 A1^T, exactly symmetric, when A2 is None.
-
-    NumPy computes ``A @ A.T`` with BLAS syrk (half the flops of gemm) and mirrors the
-    triangle. (SciPy's BLAS is not used: it may be a second OpenBLAS whose threads then contend
-    with NumPy's.)
-    """
-    if A2 is not None:
-        return np.matmul(A1, A2.T, out=out)
-    out = np.matmul(A1, A1.T, out=out)
-    if not _matmul_is_symmetric():  # a BLAS without the syrk path
-        _mirror_upper(out)
-    return out
-
-
-@lru_cache(maxsize=None)
-def _matmul_is_symmetric():
-    """Whether this NumPy computes A @ A.T exactly symmetric (its syrk path); checked once."""
-    A = np.random.default_rng(0).standard_normal((67, 131))
-    G = A @ A.T
-    return bool(np.array_equal(G, G.T))
-
-
-def _mirror_upper(G):
-    iu = np.triu_indices(len(G), 1)
-    G[(iu[1], iu[0])] = G[iu]
-
-
-# --------------------------------------------------------------------------------------------
-# public functions
-# --------------------------------------------------------------------------------------------
-
-def empirical_network(net, width=None, seed=0, input_dim=None):
-    """The finite-width network of ``net``: a seeded numpy MLP with ``.apply(X)`` and ``.params``.
-
-    Args:
-        net: an :class:`~ntksym.MLP` with numeric W_std and b_std.
-        width: hidden width (default ``net.width`` if set, else 1024).
-        seed: nonnegative integer seed of ``numpy.random.default_rng``.
-        input_dim: input dimension d; if None the weights are drawn at the first call.
-
-    Returns:
-        EmpiricalNetwork
-
-    Examples
-    ========
-
-    >>> import numpy as np
-    >>> import ntksym as nk
-    >>> from ntksym.empirical import empirical_network
-    >>> f = empirical_network(nk.MLP(depth=1, activation="erf"), width=8, seed=0, input_dim=2)
-    >>> [W.shape for W, b in f.params]
-    [(2, 8), (8, 1)]
-    >>> f.apply(np.ones((3, 2))).shape
-    (3, 1)
-    """
-    _check_net(net)
-    return EmpiricalNetwork(net, _check_width(width, net), _check_seed(seed), input_dim)
-
-
-def _monte_carlo(net, X1, X2, width, draws, seed, which, **options):
-    _check_net(net)
-    width = _check_width(width, net)
-    seed = _check_seed(seed)
-    draws = _check_draws(draws)
-    X1, X2 = check_inputs(X1, X2)
-    _functions(net, which == "ntk")  # fail early on step/sign
-    if options.get("block_size") is not None:
-        _check_block_size(options["block_size"])
-    if draws == 1:
-        return getattr(EmpiricalNetwork(net, width, seed), which)(X1, X2, **options)
-    children = np.random.SeedSequence(seed).spawn(draws)
-    total = total2 = None
-    for child in children:
-        f = EmpiricalNetwork(net, width, rng=np.random.default_rng(child))
-        K = getattr(f, which)(X1, X2, **options)
-        if total is None:
-            total, total2 = K.copy(), K * K
-        else:
-            total += K
-            total2 += K * K
-        del K
-    mean = total / draws
-    var = np.maximum(total2 / draws - mean * mean, 0.0) * (draws / (draws - 1))
-    return Estimate(mean, np.sqrt(var / draws), draws)
-
-
-def empirical_ntk(net, X1, X2=None, width=None, seed=0, draws=1, block_size=None):
-    """The NTK of a finite-width network with the layout and parameterization of ``net``.
-
-    Exact (float64) for the drawn weights: computed layer by layer, without the Jacobian.
-
-    Args:
-        net: an :class:`~ntksym.MLP` with numeric W_std and b_std.
-        X1: array of shape (n1, d); X2: array of shape (n2, d) or None (X1 against itself, then
-            the result is exactly symmetric).
-        width: hidden width (default ``net.width`` if set, else 1024). For the "standard"
-            parameterization compare with ``MLP(..., parameterization="standard", width=width)``.
-        seed: nonnegative integer seed.
-        draws: number of independent networks. With ``draws=1`` (default) the network is
-            ``empirical_network(net, width, seed)``; with more, the networks are drawn from the
-            children of ``numpy.random.SeedSequence(seed)``.
-        block_size: rows per block, or None (automatic); see :meth:`EmpiricalNetwork.ntk`.
-            It changes the memory and time, not the result (beyond rounding).
-
-    Returns:
-        numpy.ndarray of shape (n1, n2) when ``draws == 1``, else ``Estimate(mean, stderr,
-        draws)``.
-
-    Raises:
-        TypeError: non-integer width, seed, draws or block_size; a net that is not an MLP.
-        ValueError: width < 1, draws < 1, negative seed, block_size < 1, bad or mismatched
-            inputs, or an activation whose derivative is a Dirac delta (step, sign).
-    """
-    return _monte_carlo(net, X1, X2, width, draws, seed, "ntk", block_size=block_size)
-
-
-def empirical_nngp(net, X1, X2=None, width=None, draws=1, seed=0):
-    """Monte Carlo estimate of the NNGP from finite-width networks.
-
-    Each network contributes E[f(x) f(x')] over its read-out layer (its hidden layers fixed),
-    an unbiased estimate of the width-``width`` NNGP; see :func:`empirical_ntk` for the
-    arguments and the seeding.
-
-    Returns:
-        numpy.ndarray when ``draws == 1``, else ``Estimate(mean, stderr, draws)``.
-    """
-    return _monte_carlo(net, X1, X2, width, draws, seed, "nngp")

@@ -1,4 +1,4 @@
-"""Tests for `ntksym/empirical.py`: finite-width NTKs and Monte Carlo NNGPs.
+"""Tests for `ntksym/empirical/`: finite-width NTKs and Monte Carlo NNGPs.
 
 References are independent of the code under test: a brute-force Jacobian (hand-written
 per-example backpropagation, itself checked by central finite differences), the infinite-width
@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import ntksym as nk
-from ntksym.empirical.network import (EmpiricalNetwork, Estimate, empirical_network, empirical_nngp,
-                              empirical_ntk)
+from ntksym.empirical import (EmpiricalNetwork, Estimate, empirical_network, empirical_nngp,
+                              empirical_ntk, workspace)
 
 RNG = np.random.default_rng(20240611)
 X5 = RNG.standard_normal((5, 3))
@@ -188,7 +188,7 @@ def test_automatic_blocks_when_the_budget_is_exceeded(monkeypatch):
     f = empirical_network(net, width=16, seed=0, input_dim=3)
     full = f.ntk(XB1)
     # state per row: 8 (L + 1.125) W = 400 bytes; a budget of 1000 bytes gives blocks of one row
-    monkeypatch.setattr(empirical, "NTK_MEMORY_BUDGET", 1000)
+    monkeypatch.setattr(workspace, "NTK_MEMORY_BUDGET", 1000)
     assert f._block_size(11, None, None) == 1
     assert f.ntk_memory(11) < f.ntk_memory(11, block_size=11)
     assert _max_rel(f.ntk(XB1), full) <= 1e-13
@@ -207,7 +207,7 @@ def _peak(fn):
 
     from ntksym.empirical import network as empirical
 
-    empirical._workspace.clear()
+    workspace._workspace.clear()
     tracemalloc.start()
     try:
         start = tracemalloc.get_traced_memory()[0]
@@ -263,9 +263,9 @@ def test_work_buffer_is_kept_and_bounded(monkeypatch):
     X = np.random.default_rng(0).standard_normal((40, 3))
     cold = _peak(lambda: f.ntk(X))
     ref = f.ntk(X)
-    assert len(empirical._workspace) == 1
-    kept = empirical._workspace[0]
-    assert kept.nbytes <= empirical.WORKSPACE_CACHE
+    assert len(workspace._workspace) == 1
+    kept = workspace._workspace[0]
+    assert kept.nbytes <= workspace.WORKSPACE_CACHE
     kept.fill(np.nan)                               # its contents must not matter
     tracemalloc.start()
     try:
@@ -275,10 +275,10 @@ def test_work_buffer_is_kept_and_bounded(monkeypatch):
         tracemalloc.stop()
     assert warm <= cold - kept.nbytes + 1024       # the kept buffer was used, not a new one
     assert np.array_equal(f.ntk(X), ref)
-    monkeypatch.setattr(empirical, "WORKSPACE_CACHE", 0)
-    empirical._workspace.clear()
+    monkeypatch.setattr(workspace, "WORKSPACE_CACHE", 0)
+    workspace._workspace.clear()
     assert np.array_equal(f.ntk(X), ref)
-    assert empirical._workspace == []
+    assert workspace._workspace == []
 
 
 @pytest.mark.parametrize("block_size, exc, match", [
