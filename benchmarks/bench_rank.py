@@ -13,7 +13,9 @@ import sys
 import time
 
 import ntksym as nk
-from ntksym.theory.rank import _feature_count_exact, _polynet, generic_rank
+from ntksym.theory.features import exact_feature_count
+from ntksym.theory.polyring import polynomial_network
+from ntksym.theory.rank import generic_rank
 
 CASES = [
     # (activation, depth, d, b_std, kind, parameterization)
@@ -43,7 +45,7 @@ def bench(spec, depth, d, b_std, kind, par, exact=False):
             f"{dt * 1000:9.1f} ms")
     if exact and depth == 3 and r_deg == 4:
         t0 = time.perf_counter()
-        ex = _feature_count_exact(_polynet(net), d, kind).dimension
+        ex = exact_feature_count(polynomial_network(net), d, kind).dimension
         line += f"   exact over Q: {time.perf_counter() - t0:7.1f} s ({'same' if ex == r else ex})"
     print(line, flush=True)
     return dt
