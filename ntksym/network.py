@@ -33,7 +33,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ntksym.symbolic.activations import Activation, activation as _activation
+from ntksym.symbolic.activations import Activation
+from ntksym.symbolic.registry import activation as _activation
 from ntksym.symbolic.dual import dual
 from ntksym.symbolic.gaussian import GaussianExpectation
 from ntksym.core.recursion import affine, input_layer, ntk_step

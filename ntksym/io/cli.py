@@ -104,7 +104,7 @@ def _network(args):
 
 
 def _activation_arg(args):
-    from ntksym.symbolic.activations import activation
+    from ntksym.symbolic.registry import activation
 
     return activation(args.activation, **dict(args.param))
 

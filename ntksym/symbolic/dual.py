@@ -1,6 +1,6 @@
 r"""Dual activations: k(q1, q2, c) = E[phi(u) phi(v)] and its NTK factor E[phi'(u) phi'(v)].
 
-:func:`dual` runs the derivation engine of :mod:`ntksym.gaussian` and wraps the result in a
+:func:`dual` runs the derivation engine of :mod:`ntksym.symbolic.expectation` and wraps the result in a
 :class:`DualKernel`. The NTK factor is obtained from Price's theorem, dk/dc = E[phi' phi'], and is
 checked against an independent derivation of the dual of phi' (exactly where SymPy can decide the
 difference is zero, otherwise numerically). When no rule applies, the kernel is evaluated by
@@ -27,9 +27,12 @@ from functools import lru_cache
 
 import sympy as sp
 
-from ntksym.symbolic.activations import Activation, activation
-from ntksym.symbolic.gaussian import GaussianExpectation, Step, _tidy, derive_expectation, derive_mean
-from ntksym.core.symbols import c, q1, q2
+from ntksym.core.errors import NoClosedFormError
+from ntksym.core.symbols import c
+from ntksym.symbolic.activations import Activation
+from ntksym.symbolic.expectation import (GaussianExpectation, Step, derive_expectation,
+                                         derive_mean, tidy)
+from ntksym.symbolic.registry import activation
 
 __all__ = ["DualKernel", "dual"]
 
@@ -71,6 +74,35 @@ class DualKernel:
         """True unless the kernel is evaluated by quadrature."""
         return self.method != "numeric"
 
+    def closed_form(self, which="nngp"):
+        """The closed form of E[phi(u) phi(v)] (``which="ntk"``: of E[phi'(u) phi'(v)]).
+
+        Unlike :attr:`expr`, which holds an unevaluated ``GaussianExpectation`` when no rule
+        applies, this accessor insists on a closed form.
+
+        Raises:
+            NoClosedFormError: when no rule of the engine derives one (the kernel is evaluated
+                by quadrature, or phi' is unknown).
+            ValueError: when ``which`` is neither ``"nngp"`` nor ``"ntk"``.
+
+        >>> import ntksym as nk
+        >>> nk.dual("relu").closed_form("ntk")
+        -atan2(sqrt(-c**2 + q1*q2), c)/(2*pi) + 1/2
+        >>> nk.dual("tanh").closed_form()
+        Traceback (most recent call last):
+        ...
+        ntksym.core.errors.NoClosedFormError: no closed form is known for E[phi(u) phi(v)] of 'tanh' (it is evaluated by quadrature)
+        """
+        if which not in ("nngp", "ntk"):
+            raise ValueError(f"which must be 'nngp' or 'ntk', got {which!r}")
+        expr = self.expr if which == "nngp" else self.ntk_factor
+        if expr is None or expr.has(GaussianExpectation):
+            what = "E[phi(u) phi(v)]" if which == "nngp" else "E[phi'(u) phi'(v)]"
+            how = "it is unknown" if expr is None else "it is evaluated by quadrature"
+            raise NoClosedFormError(
+                f"no closed form is known for {what} of {self.activation.name!r} ({how})")
+        return expr
+
     # -- float64 ---------------------------------------------------------------------------
     def __call__(self, q1, q2, c):
         """E[phi(u) phi(v)] in float64, vectorised (numpy broadcasting over q1, q2, c)."""
@@ -104,7 +136,6 @@ class DualKernel:
     def _function(self, which):
         from ntksym.backends import numeric
 
-
         if which not in self._fn:
             expr = self.expr if which == "nngp" else self.ntk_factor
             self._fn[which] = numeric.lambdify_numpy(expr)
@@ -118,7 +149,6 @@ class DualKernel:
         import mpmath
 
         from ntksym.backends import numeric
-
         from ntksym.backends import quadrature
 
         if which not in ("nngp", "ntk"):
@@ -195,7 +225,7 @@ def _ntk_factor(act, expr, method, notes):
             return None, "Dirac delta in phi'", True
         return GaussianExpectation.of(d, d), "quadrature", False
     # a literature form is kept as printed; derived forms are collected and simplified
-    factor = sp.diff(expr, c) if method == "table" else _tidy(sp.diff(expr, c), simplify=True)
+    factor = sp.diff(expr, c) if method == "table" else tidy(sp.diff(expr, c), simplify=True)
     if d.has_dirac:
         notes.append(
             f"phi' = {d.expr} contains a Dirac delta: E[phi'(u) phi'(v)] is infinite on the "
@@ -217,8 +247,7 @@ def _dual_cached(act):
     derivation = derive_expectation(act, act) if act.is_symbolic else None
     notes = []
     if derivation is None:
-        expr = GaussianExpectation.of(act, act) if act.is_symbolic else GaussianExpectation.of(
-            act.expr, act.expr)
+        expr = GaussianExpectation.of(act, act)
         method = "numeric"
         steps = [Step("numeric", "No rule of the engine applies (no closed form is known): the "
                       "kernel is evaluated by 2-D Gauss-Legendre quadrature split at the kinks, "

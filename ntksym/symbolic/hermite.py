@@ -23,10 +23,10 @@ import sympy as sp
 
 from ntksym.core.symbols import c, q1, q2
 
-__all__ = ["hermite_coefficients", "mehler_dual"]
+__all__ = ["polynomial_hermite_coefficients", "mehler_dual"]
 
 
-def hermite_coefficients(coeffs, q=None):
+def polynomial_hermite_coefficients(coeffs, q=None):
     """Exact alpha_k(q), k = 0..deg, of the polynomial sum_n coeffs[n] x^n at variance q.
 
     Args:
@@ -39,8 +39,8 @@ def hermite_coefficients(coeffs, q=None):
     Examples
     ========
 
-    >>> from ntksym.hermite import hermite_coefficients
-    >>> hermite_coefficients([0, 0, 0, 1], q=1)   # x^3 = He_3 + 3 He_1
+    >>> from ntksym.symbolic.hermite import polynomial_hermite_coefficients
+    >>> polynomial_hermite_coefficients([0, 0, 0, 1], q=1)   # x^3 = He_3 + 3 He_1
     [0, 3, 0, sqrt(6)]
     """
     q = q1 if q is None else sp.sympify(q)
@@ -65,8 +65,8 @@ def mehler_dual(coeffs_f, coeffs_g=None):
     The result is returned in q1, q2, c (rho = c / sqrt(q1 q2) is substituted and expanded).
     """
     coeffs_g = coeffs_f if coeffs_g is None else coeffs_g
-    af = hermite_coefficients(coeffs_f, q1)
-    ag = hermite_coefficients(coeffs_g, q2)
+    af = polynomial_hermite_coefficients(coeffs_f, q1)
+    ag = polynomial_hermite_coefficients(coeffs_g, q2)
     rho = c / (sp.sqrt(q1) * sp.sqrt(q2))
     return sp.expand(sum((a * b * rho**k for k, (a, b) in enumerate(zip(af, ag))),
                          sp.Integer(0)))

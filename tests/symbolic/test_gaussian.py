@@ -1,5 +1,6 @@
-"""Tests for `ntksym/gaussian.py`: Wick and orthant moments, means, derivation steps, and the
-verification that stands between every strategy and its caller.
+"""Tests for `ntksym/symbolic/expectation/` (reached through `ntksym/symbolic/gaussian.py`): Wick
+and orthant moments, means, derivation steps, and the verification that stands between every
+strategy and its caller.
 
 The 2-D references are Gaussian integrals in polar coordinates of the whitened plane: with
 u = sqrt(q1) r cos(alpha) and v = sqrt(q2) r cos(alpha - beta), cos(beta) = rho, a monomial
@@ -8,6 +9,7 @@ computed by ``mpmath.quad`` at 30 digits over the exact region (the orthant is t
 angles where both cosines are positive).
 """
 import functools
+import logging
 import math
 
 import mpmath
@@ -16,7 +18,12 @@ import pytest
 import sympy as sp
 
 import ntksym as nk
-from ntksym.symbolic import gaussian
+from ntksym.symbolic.expectation import driver
+from ntksym.symbolic.expectation.orthant import derive_orthant
+from ntksym.symbolic.expectation.price import derive_price
+from ntksym.symbolic.expectation.square import derive_square
+from ntksym.symbolic.expectation.table import derive_table
+from ntksym.symbolic.expectation.wick import derive_wick
 from ntksym.symbolic.gaussian import (Derivation, GaussianExpectation, Step, derive_expectation,
                              derive_mean, orthant_moment, wick_moment)
 from ntksym.backends.numeric import verify_expectation
@@ -219,8 +226,8 @@ def test_gaussian_expectation_is_unevaluated():
 # --------------------------------------------------------------------------------------------
 
 def _perturbed(strategy, how):
-    def wrong(f, g, depth):
-        result = strategy(f, g, depth)
+    def wrong(f, g, depth, derive):
+        result = strategy(f, g, depth, derive)
         if result is None:
             return None
         return Derivation(how(result.expr), result.method, list(result.steps))
@@ -231,22 +238,22 @@ def _perturbed(strategy, how):
 @pytest.mark.parametrize("how", [lambda e: e * (1 + sp.Rational(1, 10**8)),
                                  lambda e: e + sp.Rational(1, 10**9) * C,
                                  lambda e: e.subs(C, C * (1 - sp.Rational(1, 10**7)))])
-def test_verification_rejects_wrong_orthant_formula(monkeypatch, how):
+def test_verification_rejects_wrong_orthant_formula(monkeypatch, caplog, how):
     relu = nk.activation("relu")
-    wrong = _perturbed(gaussian._orthant, how)
-    monkeypatch.setattr(gaussian, "_STRATEGIES", (gaussian._wick, wrong, gaussian._square,
-                                                  gaussian._price, gaussian._table))
-    before = len(gaussian._failures)
-    assert derive_expectation(relu, relu) is None
-    assert any(name == "wrong__orthant" for name, *_ in gaussian._failures[before:])
+    wrong = _perturbed(derive_orthant, how)
+    monkeypatch.setattr(driver, "STRATEGIES", (derive_wick, wrong, derive_square,
+                                               derive_price, derive_table))
+    with caplog.at_level(logging.INFO, logger=driver.__name__):
+        assert derive_expectation(relu, relu) is None
+    assert any(r.args[0] == "wrong_derive_orthant" for r in caplog.records)
 
 
 def test_verification_accepts_the_unperturbed_formula(monkeypatch):
     """Control for the test above: the same wrapper with no perturbation is accepted."""
     relu = nk.activation("relu")
-    same = _perturbed(gaussian._orthant, lambda e: e)
-    monkeypatch.setattr(gaussian, "_STRATEGIES", (gaussian._wick, same, gaussian._square,
-                                                  gaussian._price, gaussian._table))
+    same = _perturbed(derive_orthant, lambda e: e)
+    monkeypatch.setattr(driver, "STRATEGIES", (derive_wick, same, derive_square,
+                                               derive_price, derive_table))
     d = derive_expectation(relu, relu)
     assert d is not None and d.steps[-1].rule == "verify"
 
@@ -254,11 +261,11 @@ def test_verification_accepts_the_unperturbed_formula(monkeypatch):
 def test_verification_rejects_wrong_wick_and_square(monkeypatch):
     poly = nk.activation("x**3 - 2*x + 1/2")
     sin = nk.activation("sin")
-    monkeypatch.setattr(gaussian, "_STRATEGIES", (
-        _perturbed(gaussian._wick, lambda e: e + sp.Rational(1, 10**9) * C**3),
-        gaussian._orthant,
-        _perturbed(gaussian._square, lambda e: e * (1 + sp.Rational(1, 10**9))),
-        gaussian._price, gaussian._table))
+    monkeypatch.setattr(driver, "STRATEGIES", (
+        _perturbed(derive_wick, lambda e: e + sp.Rational(1, 10**9) * C**3),
+        derive_orthant,
+        _perturbed(derive_square, lambda e: e * (1 + sp.Rational(1, 10**9))),
+        derive_price, derive_table))
     d = derive_expectation(poly, poly)   # the orthant strategy (a polynomial is piecewise
     assert d is None or (d.method != "hermite"             # polynomial) may take over,
                          and sp.expand(d.expr - polynomial_dual(poly.polynomial_coeffs)) == 0)

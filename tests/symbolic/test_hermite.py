@@ -12,7 +12,7 @@ import sympy as sp
 from hypothesis import given, settings, strategies as st
 
 import ntksym as nk
-from ntksym.symbolic.hermite import hermite_coefficients, mehler_dual
+from ntksym.symbolic.hermite import polynomial_hermite_coefficients, mehler_dual
 from ntksym.testing import isserlis_moment, polynomial_dual
 
 Q1, Q2, C = nk.q1, nk.q2, nk.c
@@ -58,7 +58,7 @@ def quad_coefficient(coeffs, k, qv):
 @pytest.mark.parametrize("coeffs, qv", [(f, "0.3") for f in POLYS]
                          + [(f, "2.5") for f in POLYS[1::2]])
 def test_coefficients_vs_quadrature(coeffs, qv):
-    alphas = hermite_coefficients(coeffs, q=sp.Rational(qv))
+    alphas = polynomial_hermite_coefficients(coeffs, q=sp.Rational(qv))
     assert len(alphas) == len(coeffs)
     # scale: sqrt(E[phi^2]) (Parseval), computed from the pairing recursion
     phi2 = polynomial_dual(coeffs).subs({Q1: sp.Rational(qv), Q2: sp.Rational(qv),
@@ -75,7 +75,7 @@ def test_coefficients_vs_quadrature(coeffs, qv):
 
 
 def test_docstring_example_exact():
-    assert hermite_coefficients([0, 0, 0, 1], q=1) == [0, 3, 0, sp.sqrt(6)]
+    assert polynomial_hermite_coefficients([0, 0, 0, 1], q=1) == [0, 3, 0, sp.sqrt(6)]
 
 
 @pytest.mark.parametrize("n", range(7))
@@ -85,22 +85,22 @@ def test_normalised_hermite_is_a_unit_vector(n):
     poly = sp.Poly(sp.hermite_prob_poly(n, nk.x), nk.x)
     for (deg,), co in poly.terms():
         coeffs[deg] = co / sp.sqrt(sp.factorial(n))
-    alphas = hermite_coefficients(coeffs, q=1)
+    alphas = polynomial_hermite_coefficients(coeffs, q=1)
     assert [sp.simplify(a) for a in alphas] == [0] * n + [1]
 
 
 def test_default_variance_is_q1():
-    alphas = hermite_coefficients((1, -2, 0, 1))
+    alphas = polynomial_hermite_coefficients((1, -2, 0, 1))
     assert set().union(*(a.free_symbols for a in alphas)) <= {Q1}
     for k, a in enumerate(alphas):
         assert sp.simplify(a.subs(Q1, sp.Rational(3, 4))
-                           - hermite_coefficients((1, -2, 0, 1), q=sp.Rational(3, 4))[k]) == 0
+                           - polynomial_hermite_coefficients((1, -2, 0, 1), q=sp.Rational(3, 4))[k]) == 0
 
 
 @pytest.mark.parametrize("coeffs", POLYS)
 def test_parseval(coeffs):
     """sum_k alpha_k(q)^2 = E[phi(sqrt(q) z)^2] exactly (symbolic q)."""
-    alphas = hermite_coefficients(coeffs, q=q)
+    alphas = polynomial_hermite_coefficients(coeffs, q=q)
     lhs = sp.expand(sum(a**2 for a in alphas))
     rhs = sp.expand(sum(sp.sympify(a) * sp.sympify(b) * isserlis_moment(i + j, 0, q1=q)
                         for i, a in enumerate(coeffs) for j, b in enumerate(coeffs)))
