@@ -263,7 +263,7 @@ class MLP:
         return latex_network(self, printer)
 
     # -- numeric -----------------------------------------------------------------------------
-    def gram(self, X1, X2=None, dps=None, out=None):
+    def gram(self, X1, X2=None, dps=None, out=None, chunks=None, device=None):
         """Gram(nngp, ntk) on the rows of X1 (and X2).
 
         Args:
@@ -276,7 +276,20 @@ class MLP:
                 shape (n1, n2) to write the NNGP and the NTK into, e.g. memory-mapped files
                 (``numpy.lib.format.open_memmap``) when they are too large for memory; the
                 computation needs only O((n1 + n2) * depth) memory besides them.
+            chunks: None, or a positive int N: the Gram matrices as lazy ``dask.array`` arrays
+                of N x N blocks, one task per block for both outputs, computed on whatever dask
+                scheduler is active (needs ``pip install "ntksym[dask]"``; see
+                :mod:`ntksym.gram.distributed` and its ``write_gram``).
+            device: None (CPU), or ``"cuda"``: the fused recursion on a CUDA GPU (float64;
+                see :mod:`ntksym.gram.cuda`); raises RuntimeError when no GPU is available.
         """
+        if device is not None and device != "cuda":
+            raise ValueError(f"unknown device {device!r}; use None (CPU) or 'cuda'")
+        if sum(o is not None for o in (dps, chunks, device)) > 1:
+            raise ValueError("dps, chunks and device are alternatives: give at most one")
+        if out is not None and (chunks is not None or device is not None):
+            raise ValueError("out is for the in-memory CPU Gram; with chunks use "
+                             "ntksym.gram.distributed.write_gram")
         if self.is_symbolic:
             raise ValueError("gram() needs numeric W_std and b_std; substitute values for the "
                              "symbols first (e.g. MLP(..., W_std=1.5))")
@@ -285,5 +298,11 @@ class MLP:
                 raise ValueError("out is for float64 results; leave it None with dps")
             from ntksym.gram.mp import gram_mp
             return Gram(*gram_mp(self, X1, X2, dps))
+        if chunks is not None:
+            from ntksym.gram.distributed import gram_dask
+            return Gram(*gram_dask(self, X1, X2, chunks=chunks))
+        if device is not None:
+            from ntksym.gram.cuda import gram_cuda
+            return Gram(*gram_cuda(self, X1, X2))
         from ntksym.gram.float64 import gram_float64
         return Gram(*gram_float64(self, X1, X2, out=out))
