@@ -1,4 +1,4 @@
-"""Tests for `ntksym/dual.py`: the dual kernel of every registry activation and of user activations.
+"""Tests for `ntksym/symbolic/dual.py`: the dual kernel of every registry activation and of user activations.
 
 Every activation inherits the generic contract of :class:`ntksym.testing.ActivationContract`
 (quadrature, Cauchy--Schwarz, PSD Gram blocks, Price's theorem, q = 0). On top of it, each case
@@ -902,3 +902,26 @@ def test_contract_detects_a_wrong_zero_variance_value():
 
     with pytest.raises(AssertionError):
         _BrokenExp().test_zero_variance()
+
+
+# --------------------------------------------------------------------------------------------
+# closed_form: the accessor that insists on a closed form
+# --------------------------------------------------------------------------------------------
+
+def test_closed_form_of_a_derived_kernel():
+    k = nk.dual("relu")
+    assert k.closed_form() is k.expr and k.closed_form("ntk") is k.ntk_factor
+    assert not k.closed_form().has(nk.GaussianExpectation)
+
+
+def test_closed_form_raises_where_none_is_derived():
+    k = nk.dual("tanh")
+    for which in ("nngp", "ntk"):
+        with pytest.raises(nk.NoClosedFormError, match="quadrature"):
+            k.closed_form(which)
+    assert issubclass(nk.NoClosedFormError, NotImplementedError)
+    f = nk.dual(nk.Activation.from_callable(np.tanh))      # no derivative given: phi' unknown
+    with pytest.raises(nk.NoClosedFormError, match="unknown"):
+        f.closed_form("ntk")
+    with pytest.raises(ValueError, match="which"):
+        nk.dual("relu").closed_form("nnpg")
