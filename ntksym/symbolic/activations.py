@@ -217,11 +217,11 @@ def _poles(expr):
             zeros = sp.solveset(base, x, sp.S.Reals)
         except Exception:  # SymPy cannot decide: leave it to the sampling checks
             continue
-        if zeros is sp.S.EmptySet or not isinstance(zeros, (sp.FiniteSet, sp.Set)):
+        if zeros is sp.S.EmptySet or not isinstance(zeros, sp.Set):
             continue
         if isinstance(zeros, sp.FiniteSet):
             points.extend(zeros)
-        elif zeros != sp.S.EmptySet:
+        else:
             points.append(zeros)
     return points
 
@@ -276,6 +276,9 @@ class Activation:
         dual_table: optional literature closed form of E[phi(u) phi(v)], a callable
             ``(q1, q2, c) -> Expr``. It is used only as the last symbolic strategy and is
             re-verified by quadrature each time it is used.
+        checked: True skips the check that ``expr`` is real, finite on R and has finite
+            Gaussian moments; for expressions made from an activation that passed it (its
+            derivative, its additive terms).
 
     Raises:
         TypeError: if ``expr`` is not a SymPy expression.
@@ -283,7 +286,7 @@ class Activation:
         DivergentMomentsError: if it grows like exp(a x^2) or faster.
     """
 
-    def __init__(self, expr, name=None, params=None, *, dual_table=None, _checked=False):
+    def __init__(self, expr, name=None, params=None, *, dual_table=None, checked=False):
         if isinstance(expr, (int, float)) and not isinstance(expr, bool):
             expr = sp.nsimplify(expr)
         if not isinstance(expr, sp.Expr):
@@ -309,7 +312,7 @@ class Activation:
         self.dual_table = dual_table
         self.func = None
         self.dfunc = None
-        if not _checked:
+        if not checked:
             _check_real_and_moments(expr)
 
     @classmethod
@@ -367,7 +370,7 @@ class Activation:
         d = d.replace(lambda e: isinstance(e, sp.Heaviside) and e.args[1] != 0,
                       lambda e: sp.Heaviside(e.args[0], 0))
         params = dict(self.params)
-        return Activation(d, name=f"{self.name}'", params=params, _checked=True)
+        return Activation(d, name=f"{self.name}'", params=params, checked=True)
 
     @property
     def piecewise_polynomial(self):

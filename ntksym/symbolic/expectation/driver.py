@@ -50,7 +50,7 @@ def additive_parts(act):
     parts += others
     if len(parts) < 2:
         return [act]
-    return [Activation(p, _checked=True) for p in parts]
+    return [Activation(p, checked=True) for p in parts]
 
 
 def derive_expectation(f, g, depth=0):

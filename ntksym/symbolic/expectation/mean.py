@@ -20,7 +20,7 @@ _a = sp.Symbol("a1")
 def _mean_term(expr, q):
     if not expr.has(x):
         return expr
-    act = Activation(expr, _checked=True)
+    act = Activation(expr, checked=True)
     if act.parity == "odd":
         return sp.Integer(0)
     pw = act.piecewise_polynomial
@@ -34,7 +34,7 @@ def _mean_term(expr, q):
     if rest.is_Mul and x in rest.args:
         # Stein's lemma: E[u h(u)] = q E[h'(u)]
         h = rest / x
-        inner = derive_mean(Activation(sp.diff(h, x), _checked=True), q)
+        inner = derive_mean(Activation(sp.diff(h, x), checked=True), q)
         return None if inner is None else factor * q * inner
     terms = exp_terms(expr)
     if terms is not None:
