@@ -159,6 +159,18 @@ class EmpiricalNetwork:
         self._scales_of = (self.input_dim, scales)
         return scales
 
+    def forward_scales(self):
+        """``(sw, sb)``: dense layer k computes ``h = sw[k] * (A @ W) + sb * b``.
+
+        "ntk": sw[k] = W_std / sqrt(fan_in of layer k) and sb = b_std (the parameters are
+        standard normals); "standard": sw[k] = sb = 1 (the parameters are the weights). For code
+        that differentiates the network by hand (:func:`ntksym.empirical.train.train`). Needs
+        the weights drawn (the input dimension known).
+        """
+        self.params  # noqa: B018 -- raises the explanatory error when not drawn yet
+        _, _, sw, sb = self._scales()
+        return list(sw), sb
+
     # -- forward ----------------------------------------------------------------------------
     def _inputs(self, X1, X2=None):
         X1, X2 = float_point_pair(X1, X2)
