@@ -37,6 +37,7 @@ from ntksym.symbolic.activations import Activation
 from ntksym.symbolic.registry import activation as _activation
 from ntksym.symbolic.dual import dual
 from ntksym.symbolic.gaussian import GaussianExpectation
+from ntksym.core.printing import ntk_printer, repr_latex, text
 from ntksym.core.recursion import affine, input_layer, ntk_step
 from ntksym.core.symbols import c, q1, q2, xx, xy, yy
 
@@ -71,9 +72,27 @@ class Layer:
     ntk: sp.Expr
     prev: tuple | None
 
-    def _latex(self, printer):
-        from ntksym.io.latex import latex_layer
-        return latex_layer(self, printer)
+    def _latex(self, printer=None):
+        """The equations of this layer (rows of an ``align*``), in the previous layer's terms."""
+        p = ntk_printer(printer)
+        if self.prev is not None:
+            names = _layer_names(self.index - 1)
+            p = ntk_printer(p, symbol_names=dict(zip(self.prev, names)))
+        l = self.index
+        rows = [r"\Sigma^{%d}(x,x') &= %s" % (l, p.doprint(self.nngp)),
+                r"\Sigma^{%d}(x,x) &= %s" % (l, p.doprint(self.nngp_xx))]
+        if self.nngp_dot is not None:
+            rows.append(r"\dot\Sigma^{%d}(x,x') &= %s" % (l, p.doprint(self.nngp_dot)))
+        if self.ntk is not None:
+            rows.append(r"\Theta^{%d}(x,x') &= %s" % (l, p.doprint(self.ntk)))
+        return " \\\\\n".join(rows)
+
+    _repr_latex_ = repr_latex
+
+
+def _layer_names(l):
+    return (r"\Sigma^{%d}(x,x)" % l, r"\Sigma^{%d}(x',x')" % l, r"\Sigma^{%d}(x,x')" % l,
+            r"\Theta^{%d}(x,x')" % l)
 
 
 def dag_size(expr):
@@ -258,9 +277,19 @@ class MLP:
             self._kernel = Kernel(s12, theta)
         return self._kernel
 
-    def _latex(self, printer):
-        from ntksym.io.latex import latex_network
-        return latex_network(self, printer)
+    def _latex(self, printer=None):
+        """The NNGP/NTK recursion, layer by layer, as an ``align*`` environment."""
+        p = ntk_printer(printer)
+        head = (r"\intertext{Network: depth $L = %d$ (%s activations $%s$), "
+                r"$\sigma_w = %s$, $\sigma_b = %s$, %s parameterization%s. With "
+                r"$xx = |x|^2/d$, $yy = |x'|^2/d$, $xy = \langle x, x'\rangle/d$:}"
+                % (self.depth, self.depth, p.doprint(self.activation), p.doprint(self.W_std),
+                   p.doprint(self.b_std), text(self.parameterization),
+                   "" if self.width is None else ", width $%d$" % self.width))
+        body = [layer._latex(p) for layer in self.recursion()]
+        return "\n".join([r"\begin{align*}", head, " \\\\\n".join(body), r"\end{align*}"])
+
+    _repr_latex_ = repr_latex
 
     # -- numeric -----------------------------------------------------------------------------
     def gram(self, X1, X2=None, dps=None, out=None, chunks=None, device=None):

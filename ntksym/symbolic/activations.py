@@ -31,6 +31,7 @@ import mpmath
 import sympy as sp
 
 from ntksym.core.errors import DivergentMomentsError
+from ntksym.core.printing import ntk_printer, repr_latex
 from ntksym.core.symbols import x
 
 __all__ = ["Activation", "PiecewisePolynomial", "ABReLUForm", "abrelu_form", "ErfScale",
@@ -449,12 +450,10 @@ class Activation:
             return f"Activation({self.name}({ps}): {self.expr})"
         return f"Activation({self.name}: {self.expr})"
 
-    def _latex(self, printer):
-        from ntksym.io.latex import latex_activation
-        return latex_activation(self, printer)
+    def _latex(self, printer=None):
+        """``\\phi(x) = ...`` (the SymPy printer hook; ntksym's notation whatever the printer)."""
+        return r"\phi(x) = " + ntk_printer(printer).doprint(self.expr)
 
-    def _repr_latex_(self):
-        from ntksym.io.latex import latex
-        return f"${latex(self)}$"
+    _repr_latex_ = repr_latex
 
 

@@ -28,6 +28,7 @@ from functools import lru_cache
 import sympy as sp
 
 from ntksym.core.errors import NoClosedFormError
+from ntksym.core.printing import ntk_printer, repr_latex, text
 from ntksym.core.symbols import c
 from ntksym.symbolic.activations import Activation
 from ntksym.symbolic.expectation import (GaussianExpectation, Step, derive_expectation,
@@ -187,13 +188,26 @@ class DualKernel:
         return (f"DualKernel({self.activation.name}, method={self.method!r}, "
                 f"expr={self.expr})")
 
-    def _latex(self, printer):
-        from ntksym.io.latex import latex_dual
-        return latex_dual(self, printer)
+    def _latex(self, printer=None):
+        """The derivation as an ``align*`` environment (the SymPy printer hook)."""
+        p = ntk_printer(printer)
+        lines = [r"\begin{align*}",
+                 r"\intertext{Activation $%s$, method: %s.}" % (p.doprint(self.activation),
+                                                                text(self.method))]
+        for step in self.steps:
+            lines.append(r"\intertext{%s}" % text(step.text))
+            if step.lhs is not None and step.rhs is not None:
+                lines.append(r"%s &= %s \\" % (p.doprint(step.lhs), p.doprint(step.rhs)))
+        lines.append(r"\intertext{Result:}")
+        lines.append(r"k(q_1, q_2, c) &= %s \\" % p.doprint(self.expr))
+        if self.ntk_factor is not None:
+            lines.append(r"\dot{k}(q_1, q_2, c) = \partial_c k &= %s" % p.doprint(self.ntk_factor))
+        for note in self.notes:
+            lines.append(r"\\ \intertext{Note: %s}" % text(note))
+        lines.append(r"\end{align*}")
+        return "\n".join(lines)
 
-    def _repr_latex_(self):
-        from ntksym.io.latex import latex
-        return f"$\\displaystyle {latex(self)}$"
+    _repr_latex_ = repr_latex
 
 
 def _provably_zero(e):

@@ -42,7 +42,7 @@ def test_fragments():
 
 
 def test_text_is_escaped():
-    from ntksym.io.latex import _text
+    from ntksym.core.printing import text as _text
     assert _text("a_b^c & 50% #1 $x$ {y} ~") == \
         r"a\_b\^{}c \& 50\% \#1 \$x\$ \{y\} \~{}"
 
@@ -58,3 +58,27 @@ def test_network_document_compiles(tmp_path):
     _compile(nk.latex_document(nk.MLP(2, "relu", W_std=w, b_std=b)), tmp_path, "net")
     _compile(nk.latex_document(nk.MLP(1, "tanh", parameterization="standard", width=64)),
              tmp_path, "net2")
+
+
+@pytest.mark.parametrize("make", [
+    lambda: nk.activation("step"),
+    lambda: nk.dual("relu"),
+    lambda: nk.dual("erf").steps[0].rhs if nk.dual("erf").steps else nk.dual("erf"),
+    lambda: nk.MLP(2, "relu", W_std=1.5, b_std=0.3),
+    lambda: nk.MLP(2, "erf").recursion()[1],
+])
+def test_sympy_latex_uses_ntksym_notation(make):
+    """sympy.latex(obj) and nk.latex(obj) agree: the printer hook forces ntksym's notation."""
+    import sympy as sp
+    obj = make()
+    assert sp.latex(obj) == nk.latex(obj)
+    assert r"\operatorname{atan}_{2}" not in nk.latex(obj)
+    assert r"\theta\left(" not in nk.latex(obj)
+
+
+def test_repr_latex_is_valid_for_jupyter():
+    """Inline formulas come in $...$; environments (align*) never do."""
+    assert nk.activation("relu")._repr_latex_().startswith("$")
+    for obj in (nk.dual("relu"), nk.MLP(1, "relu")):
+        s = obj._repr_latex_()
+        assert s.startswith(r"\begin{align*}") and "$\\begin" not in s

@@ -10,8 +10,11 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from ntksym.core.printing import ntk_printer
 from ntksym.core.symbols import c, q1, q2, x
 from ntksym.symbolic.activations import Activation
+
+_U, _V = sp.Symbol("u", real=True), sp.Symbol("v", real=True)
 
 __all__ = ["GaussianExpectation", "Step", "Derivation", "tidy", "SIMPLIFY_MAX_OPS"]
 
@@ -48,9 +51,15 @@ class GaussianExpectation(sp.Function):
     def _eval_derivative(self, s):
         return None
 
-    def _latex(self, printer):
-        from ntksym.io.latex import latex_expectation
-        return latex_expectation(self, printer)
+    def _latex(self, printer=None):
+        """``E_{(u,v) ~ N(0, [[q1, c], [c, q2]])}[f(u) g(v)]`` (the SymPy printer hook)."""
+        p = ntk_printer(printer)
+        f, g, q1, q2, c = self.args
+        inner = p.doprint(f(_U) * g(_V))
+        sub = (r"(u,v)\sim\mathcal{N}\left(0,\, \left[\begin{smallmatrix}%s & %s\\ %s & %s"
+               r"\end{smallmatrix}\right]\right)" % (p.doprint(q1), p.doprint(c), p.doprint(c),
+                                                      p.doprint(q2)))
+        return r"\mathbb{E}_{%s}\left[%s\right]" % (sub, inner)
 
 
 @dataclass(frozen=True)
