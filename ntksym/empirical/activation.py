@@ -6,6 +6,7 @@ from functools import lru_cache
 import numpy as np
 
 from ntksym.backends.numeric import activation_function
+from ntksym.symbolic.activations import abrelu_form
 
 __all__ = ["activation_functions", "piecewise_linear_coefficients", "piecewise_linear",
            "relu_slope"]
@@ -31,18 +32,15 @@ def _functions_of(act, need_derivative):
 
 
 def piecewise_linear_coefficients(act):
-    """(c, a, b) when phi = c + a min(x, 0) + b max(x, 0) (continuous, piecewise linear), else None.
+    """(c, a, b) as floats when phi = c + a min(x, 0) + b max(x, 0), else None.
 
-    Recognised from the activation's piecewise-polynomial structure, not its name.
+    Recognised from the activation's structure (:func:`~ntksym.symbolic.activations.abrelu_form`),
+    not its name.
     """
-    pwp = act.piecewise_polynomial if act.is_symbolic else None
-    if pwp is None or pwp.degree > 1:
+    form = abrelu_form(act)
+    if form is None:
         return None
-    minus = tuple(pwp.minus) + (0,) * (2 - len(pwp.minus))
-    plus = tuple(pwp.plus) + (0,) * (2 - len(pwp.plus))
-    if not (minus[0] == plus[0] == pwp.at_zero):
-        return None
-    return float(minus[0]), float(minus[1]), float(plus[1])
+    return float(form.offset), float(form.a), float(form.b)
 
 
 def piecewise_linear(act):

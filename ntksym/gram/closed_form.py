@@ -30,10 +30,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import sympy as sp
 
 from ntksym.core.recursion import affine, ntk_step
 from ntksym.gram.common import FLAG, HAVE_NUMBA, TILE, first_layer, root_prod
+from ntksym.symbolic.activations import abrelu_form, erf_scale
 
 if HAVE_NUMBA:
     from ntksym.gram.compiled import closed_form as compiled
@@ -46,28 +46,16 @@ __all__ = ["recognise", "chain", "roots", "run"]
 def recognise(act):
     """``("abrelu", (ao2, ae2))``, ``("erf", (S2, B2))`` or ``("generic", None)``.
 
-    Decided from the activation's structure (its piecewise-polynomial form or its SymPy
-    expression), never from its name.
+    Decided from the activation's structure (:func:`~ntksym.symbolic.activations.abrelu_form`
+    and :func:`~ntksym.symbolic.activations.erf_scale`), never from its name.
     """
-    if not getattr(act, "is_symbolic", False):
-        return "generic", None
-    pwp = act.piecewise_polynomial
-    if pwp is not None and pwp.degree <= 1 and pwp.at_zero == 0:
-        minus = tuple(pwp.minus) + (0,) * (2 - len(pwp.minus))
-        plus = tuple(pwp.plus) + (0,) * (2 - len(pwp.plus))
-        if minus[0] == 0 and plus[0] == 0:
-            a, b = float(minus[1]), float(plus[1])
-            return "abrelu", (((a + b) / 2) ** 2, ((b - a) / 2) ** 2)
-    expr = act.expr
-    coeff, rest = expr.as_coeff_Mul()
-    if isinstance(rest, sp.erf) and coeff.is_number:
-        (arg,) = rest.args
-        syms = arg.free_symbols
-        if len(syms) == 1:
-            (x,) = syms
-            B = sp.simplify(arg / x)
-            if B.is_number and B.is_real and B != 0 and not B.has(x):
-                return "erf", (float(coeff) ** 2, float(B) ** 2)
+    form = abrelu_form(act)
+    if form is not None and form.offset == 0:
+        a, b = float(form.a), float(form.b)
+        return "abrelu", (((a + b) / 2) ** 2, ((b - a) / 2) ** 2)
+    erf = erf_scale(act)
+    if erf is not None:
+        return "erf", (float(erf.scale) ** 2, float(erf.b) ** 2)
     return "generic", None
 
 
