@@ -105,6 +105,18 @@ class KernelFlow:
         out[:, ~self.positive] = 1.0
         return out
 
+    def step_decay(self, steps, learning_rate):
+        """(1 - eta lambda / N)^k per eigenvalue: discrete gradient descent on the linear model.
+
+        The exact counterpart of :meth:`decay` for k steps of size eta (zero eigenvalues kept at
+        1); shape (T, n). It converges only for eta < 2N / lambda_max.
+        """
+        k = np.atleast_1d(np.asarray(steps, dtype=float))
+        lam = np.where(self.positive, self.evals, 0.0)
+        out = np.power(1.0 - float(learning_rate) * lam[None, :] / self.normalization, k[:, None])
+        out[:, ~self.positive] = 1.0
+        return out
+
     def gain(self, tau):
         """(1 - exp(-lambda tau / N)) / lambda per eigenvalue (0 on the null space); (T, n).
 
