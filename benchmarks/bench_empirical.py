@@ -19,7 +19,7 @@ block's forward/backward pass is recomputed for every block it is paired with; i
 the same, unblocked, baseline). At width 512 the block size is n / (2 (L + c)), whose
 forward/backward state is at most 8 n W bytes whatever the depth; at width 2048 it is n / 4.
 
-If ``.venv-nt`` exists (see shared/reference/README.md), neural-tangents 0.6.5's
+If ``.venv-nt`` exists (create it with benchmarks/setup_nt.sh), neural-tangents 0.6.5's
 ``empirical_ntk_fn`` is run as a subprocess on the same weights, in float64, for each of its
 implementations (the fastest is reported), and its kernel is compared with ntksym's.
 """

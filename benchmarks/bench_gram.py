@@ -5,7 +5,7 @@
 n x n Gram matrices (X2 None) for n in {1000, 2000, 4000}, d = 32, depth 3 and 10, ReLU and erf,
 W_std = 1.5, b_std = 0.3, float64. Time is the best of a few runs after a warm-up (numba's JIT is
 compiled and cached in the warm-up); peak memory is tracemalloc's peak (numpy buffers are traced)
-during one call. When ``.venv-nt`` exists (see shared/reference/README.md) neural-tangents runs on
+during one call. When ``.venv-nt`` exists (create it with benchmarks/setup_nt.sh) neural-tangents runs on
 the same inputs in a subprocess (jitted, x64, timed inside the process with block_until_ready;
 its memory is the growth of the process's peak RSS over the post-import baseline) and the largest
 relative difference of the two results is printed; neural-tangents' diagonal NTK carries a

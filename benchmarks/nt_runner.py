@@ -1,6 +1,6 @@
 """Run neural-tangents 0.6.5 on the same inputs as ntksym (benchmarks only).
 
-Executed as a subprocess with the interpreter of ``.venv-nt`` (see shared/reference/README.md):
+Executed as a subprocess with the interpreter of ``.venv-nt`` (create it with benchmarks/setup_nt.sh):
 
     .venv-nt/bin/python benchmarks/nt_runner.py IN.npz OUT.npz
 
