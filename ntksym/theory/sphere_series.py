@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 
 import mpmath
 import numpy as np
@@ -87,45 +88,68 @@ class SeriesResult:
 # --------------------------------------------------------------------------------------------
 
 def _half_moment(m):
-    """int_0^oo z^m gamma(z) dz = 2^{m/2 - 1} Gamma((m + 1)/2) / sqrt(pi)."""
-    return sp.simplify(2**sp.Rational(m, 2) * sp.gamma(sp.Rational(m + 1, 2)) / (2 * sp.sqrt(sp.pi)))
+    """int_0^oo z^m gamma(z) dz = 2^{m/2 - 1} Gamma((m + 1)/2) / sqrt(pi), as (rational r,
+    which): the moment is r for even m ((m - 1)!!/2) and r / sqrt(2 pi) for odd m (2^j j!,
+    m = 2j + 1)."""
+    if m % 2 == 0:
+        r = Fraction(1, 2)
+        for i in range(1, m, 2):
+            r *= i
+        return r, 0
+    j = (m - 1) // 2
+    return Fraction(2**j * math.factorial(j)), 1
+
+
+def _hermite_integer_coefficients(kmax):
+    """He_0..He_kmax as lists of integer coefficients in increasing degree."""
+    out = [[1], [0, 1]]
+    for k in range(1, kmax):
+        a, b = out[k], out[k - 1]
+        nxt = [0] + a                                   # x He_k
+        for i, v in enumerate(b):
+            nxt[i] -= k * v
+        out.append(nxt)
+    return out[:kmax + 1]
 
 
 def hermite_coefficients_pwp(pwp, q, kmax):
     """Exact alpha_k(q) = E[phi(sqrt(q) z) He_k(z)/sqrt(k!)], k <= kmax, for phi = ``pwp``
     (a :class:`~ntksym.symbolic.activations.PiecewisePolynomial`: ``minus`` on x < 0, ``plus``
-    on x > 0).
+    on x > 0), from the half-line moments (rational arithmetic, then one SymPy number per k).
 
     >>> import ntksym as nk
     >>> a = hermite_coefficients_pwp(nk.activation("relu").piecewise_polynomial, 1, 4)
     >>> a[:3]
-    [sqrt(2)/(2*sqrt(pi)), 1/2, sqrt(2)/(4*sqrt(pi))]
+    [sqrt(2)/(2*sqrt(pi)), 1/2, 1/(2*sqrt(pi))]
     """
     q = sp.sympify(q)
-    deg = max(len(pwp.plus), len(pwp.minus)) - 1
-    moments = {}
-
-    def mom(m):
-        if m not in moments:
-            moments[m] = _half_moment(m)
-        return moments[m]
-
+    plus = [sp.Rational(v) for v in pwp.plus]
+    minus = [sp.Rational(v) for v in pwp.minus]
+    if not all(v.is_Rational for v in plus + minus):
+        raise NotImplementedError("irrational coefficients in the activation's pieces")
+    plus = [Fraction(int(v.p), int(v.q)) for v in plus]
+    minus = [Fraction(int(v.p), int(v.q)) for v in minus]
+    deg = max(len(plus), len(minus)) - 1
+    he = _hermite_integer_coefficients(kmax)
+    inv = 1 / sp.sqrt(2 * sp.pi)
     out = []
     for k in range(kmax + 1):
-        he = sp.Poly(sp.hermite_prob(k, _t), _t).all_coeffs()[::-1]   # increasing degree
         total = sp.Integer(0)
         for n in range(deg + 1):
-            ap = pwp.plus[n] if n < len(pwp.plus) else 0
-            am = pwp.minus[n] if n < len(pwp.minus) else 0
+            ap = plus[n] if n < len(plus) else 0
+            am = minus[n] if n < len(minus) else 0
             if ap == 0 and am == 0:
                 continue
-            s = sp.Integer(0)
-            for i, h in enumerate(he):
-                if h != 0:
+            acc = [Fraction(0), Fraction(0)]            # rational part, part / sqrt(2 pi)
+            for i, h in enumerate(he[k]):
+                if h:
                     m = n + i
-                    s += h * mom(m) * (ap + (-1)**m * am)
-            total += sp.sqrt(q)**n * s
-        out.append(sp.radsimp(sp.expand(total / sp.sqrt(sp.factorial(k)))))
+                    r, which = _half_moment(m)
+                    acc[which] += h * r * (ap + (-1)**m * am)
+            term = sp.Rational(acc[0].numerator, acc[0].denominator) + \
+                sp.Rational(acc[1].numerator, acc[1].denominator) * inv
+            total += sp.sqrt(q)**n * term
+        out.append(sp.expand(total / sp.sqrt(sp.factorial(k))))
     return out
 
 
@@ -382,14 +406,14 @@ def _hermite_route(net, kind, s, kmax):
     q = w2 * s
     act = net.activation
     alpha = hermite_coefficients_pwp(act.piecewise_polynomial, q, kmax)
-    b = [sp.radsimp(sp.expand(w2 * a**2)) for a in alpha]
+    b = [sp.expand(w2 * a**2) for a in alpha]
     if kind == "nngp":
         return b
     dpwp = act.derivative().piecewise_polynomial
     beta = hermite_coefficients_pwp(dpwp, q, kmax)
     out = [b[0]]
     for k in range(1, kmax + 1):
-        out.append(sp.radsimp(sp.expand(b[k] + w2 * w2 * s * beta[k - 1]**2)))
+        out.append(sp.expand(b[k] + w2 * w2 * s * beta[k - 1]**2))
     return out
 
 
