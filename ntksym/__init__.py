@@ -17,6 +17,7 @@ from ntksym.theory.polynomial import (is_polynomial, PolynomialCheck, polynomial
                          PolynomialCertificate, collocation_test, CollocationResult)
 from ntksym.theory.rank import predicted_rank, generic_rank, RankPrediction, null_vector, exact_gram
 from ntksym.theory.certify import certify_positive_definite, PositivityCertificate
+from ntksym.theory.spectrum import spectrum, Spectrum
 from ntksym.empirical.train import train, TrainResult
 from ntksym.dynamics import predict, Prediction, convergence, ConvergenceResult, WidthBound
 
@@ -42,6 +43,6 @@ __all__ = [
     "verify", "VerificationReport",
     "is_polynomial", "PolynomialCheck", "polynomial_certificate", "PolynomialCertificate",
     "collocation_test", "CollocationResult", "predicted_rank", "generic_rank", "RankPrediction",
-    "null_vector", "exact_gram", "certify_positive_definite", "PositivityCertificate",
+    "null_vector", "exact_gram", "certify_positive_definite", "PositivityCertificate", "spectrum", "Spectrum",
     "train", "TrainResult", "predict", "Prediction", "convergence", "ConvergenceResult", "WidthBound",
 ]
