@@ -180,11 +180,11 @@ def write_gram(gram, path, compute=True):
             of ``.npy`` paths, created with ``numpy.lib.format.open_memmap`` and filled block by
             block (open them with ``numpy.load(p, mmap_mode="r")``). The paths must be reachable
             from every worker (a shared file system on a cluster).
-        compute: False to return the delayed store instead of running it.
+        compute: False to return the stores instead of running them.
 
     Returns:
-        The zarr group, or the pair of paths (or, with ``compute=False``, a dask object to
-        compute).
+        The zarr group, or the pair of paths; with ``compute=False`` the stores, a pair of dask
+        objects to compute together (``dask.compute(*stores)``).
     """
     dask, da = require_dask()
     nngp, ntk = gram
