@@ -206,17 +206,19 @@ def train(net, X, y, steps, learning_rate, width=None, seed=0, record_every=1, *
     try:
         r = 0
         for s in range(steps + 1):
-            out = trainer.forward()
+            with np.errstate(over="ignore", invalid="ignore"):
+                out = trainer.forward()
+            if not np.all(np.isfinite(out)):
+                raise FloatingPointError(
+                    f"the outputs became infinite or NaN at step {s}: the learning rate "
+                    f"{lr:g} is too large (gradient descent diverges above 2 N / "
+                    f"lambda_max of the NTK); lower it")
             if r < len(record) and record[r] == s:
                 outputs[r] = out[:, 0]
                 r += 1
-                if not np.all(np.isfinite(out)):
-                    raise FloatingPointError(
-                        f"the outputs became infinite or NaN at step {s}: the learning rate "
-                        f"{lr:g} is too large (gradient descent diverges above 2 N / "
-                        f"lambda_max of the NTK); lower it")
             if s < steps:
-                trainer.backward_update(out)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    trainer.backward_update(out)
                 if bar is not None:
                     bar.advance(s + 1)
     finally:
