@@ -46,6 +46,7 @@ from ntksym.theory.sphere_series import exact_number, kernel_series, sphere_scal
 __all__ = ["Spectrum", "Decay", "spectrum", "fit_decay", "sphere_kernel_mp"]
 
 RTOL = 1e-13
+POOR_FIT = 0.25      # rms residual of log mu_k above which a power law is called a poor fit
 
 
 @dataclass(frozen=True)
@@ -106,11 +107,15 @@ def fit_decay(eigenvalues, k_lo=None, k_hi=None):
     if ev is None and od is None:
         return Decay(None, None, None, None, False,
                      f"fewer than three nonzero eigenvalues in k = {k_lo}..{k_hi}: no power law")
+    poor = max(f[2] for f in (ev, od) if f is not None) > POOR_FIT
+    warn = (f"; a poor power-law fit (rms log residual above {POOR_FIT}): the eigenvalues "
+            "decay faster than any power (an analytic kernel)" if poor else "")
     if ev is not None and od is not None and abs(ev[0] - od[0]) <= 0.05:
         ks = [k for k in range(k_lo, k_hi + 1) if mus[k] > 0]
         p, r = _fit(ks, [mus[k] for k in ks])
         return Decay(p, (ks[0], ks[-1]), ev, od, False,
-                     f"mu_k ~ k^{p:.3f} fitted on k = {ks[0]}..{ks[-1]} (rms log residual {r:.1e})")
+                     f"mu_k ~ k^{p:.3f} fitted on k = {ks[0]}..{ks[-1]} (rms log residual "
+                     f"{r:.1e}){warn}")
     parts = []
     for name, f in (("even", ev), ("odd", od)):
         if f is None:
@@ -119,7 +124,7 @@ def fit_decay(eigenvalues, k_lo=None, k_hi=None):
             parts.append(f"{name} k: k^{f[0]:.3f} on {f[1][0]}..{f[1][1]}")
     slow = max((f for f in (ev, od) if f is not None), key=lambda f: f[0])
     return Decay(slow[0], slow[1], ev, od, True,
-                 "parities fitted separately: " + "; ".join(parts))
+                 "parities fitted separately: " + "; ".join(parts) + warn)
 
 
 def sphere_kernel_mp(net, d, kind, s):

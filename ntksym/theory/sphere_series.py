@@ -287,7 +287,9 @@ class _Ctx:
 
     def number(self, v):
         if self.mp:
-            return mpmath.mpf(sp.N(v, mpmath.mp.dps + 5)) if not isinstance(v, mpmath.mpf) else v
+            if isinstance(v, mpmath.mpf):
+                return v
+            return mpmath.mpf(str(sp.N(v, mpmath.mp.dps + 5)))
         return float(v)
 
     def zeros(self, K):
@@ -461,10 +463,19 @@ def _hermite_numeric_route(net, kind, s, kmax):
     return [float(v) for v in out]
 
 
-def kernel_series(net, d, kind="ntk", kmax=50, radius=None):
+def kernel_series(net, d, kind="ntk", kmax=50, radius=None, route=None):
     """b_0..b_kmax of the NNGP or NTK of ``net`` on the sphere of radius ``radius`` (default
-    sqrt(d)) in R^d, as a power series in t = <x, x'>/radius^2 (see the module docstring)."""
+    sqrt(d)) in R^d, as a power series in t = <x, x'>/radius^2 (see the module docstring).
+
+    ``route="taylor"`` (float64) or ``"taylor-mp"`` (mpmath, at the current precision) forces
+    Taylor-mode arithmetic, e.g. to compare it with an exact route."""
     s = sphere_scale(d, radius)
+    if route in ("taylor", "taylor-mp"):
+        mp = route == "taylor-mp"
+        return SeriesResult(_taylor_route(net, kind, s, kmax, mp=mp), False, route,
+                            "Taylor-mode arithmetic on the closed-form recursion")
+    if route is not None:
+        raise ValueError(f"route must be None, 'taylor' or 'taylor-mp', got {route!r}")
     act = net.activation
     poly = act.polynomial_coeffs if act.is_symbolic else None
     if poly is not None:
