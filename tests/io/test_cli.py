@@ -1,4 +1,4 @@
-"""Tests for `ntksym/cli.py` (the ntksym command)."""
+"""Tests for `ntksym/io/cli/` (the ntksym command)."""
 import json
 import subprocess
 import sys
@@ -48,7 +48,7 @@ def test_gram_file_roundtrip(tmp_path, capsys):
     np.save(tmp_path / "X.npy", X)
     out = tmp_path / "g.npz"
     assert main(["gram", "relu", "--input", str(tmp_path / "X.npy"), "--depth", "2",
-                 "--output", str(out)]) == 0
+                 "--W-std", "1.5", "--b-std", "0.3", "--output", str(out)]) == 0
     g = np.load(out)
     import ntksym as nk
     ref = nk.MLP(2, "relu", 1.5, 0.3).gram(X, dps=25)
@@ -66,7 +66,7 @@ def test_gram_file_roundtrip(tmp_path, capsys):
     (["kernel", "relu", "--depth", "0"], "depth"),
     (["kernel", "relu", "--W-std", "-1"], "W_std"),
     (["kernel", "relu", "--parameterization", "standard"], "width"),
-    (["gram", "relu", "--input", "/nonexistent/X.npy"], "No such file"),
+    (["gram", "relu", "--input", "/nonexistent/X.npy"], "no such file: /nonexistent/X.npy"),
     (["frobnicate"], "invalid choice"),
     ([], "required"),
 ])
