@@ -214,7 +214,29 @@ def _moments(f_theta, d, kmax, n, dps):
     return mids, rads
 
 
-def funk_hecke(f_theta, d, kmax, rtol=1e-13, dps=40, n=None, zeros=(), max_dps=400):
+def _two_rules(f_theta, d, kmax, n, n2, dps, rtol, zeros, max_dps):
+    """Both rules at a precision raised until the rounding bounds meet ``rtol``."""
+    for _ in range(6):
+        mu1, r1 = _moments(f_theta, d, kmax, n, dps)
+        mu2, r2 = _moments(f_theta, d, kmax, n2, dps)
+        need = dps
+        for k in range(kmax + 1):
+            if k in zeros:
+                continue
+            mag = abs(mu2[k])
+            if mag <= 10 * r2[k]:            # indistinguishable from 0 at this precision
+                need = max(need, 2 * dps)
+            elif r2[k] > rtol * 1e-2 * mag:
+                ratio = float(r2[k] / (rtol * 1e-2 * mag))
+                need = max(need, dps + int(math.ceil(math.log10(ratio))) + 5)
+        if need == dps or need > max_dps:
+            break
+        dps = need
+    return mu1, r1, mu2, r2, dps
+
+
+def funk_hecke(f_theta, d, kmax, rtol=1e-13, dps=40, n=None, zeros=(), max_dps=400,
+               max_doublings=2):
     """mu_0..mu_kmax of kappa on the sphere in R^d, by Gauss--Legendre in theta.
 
     Args:
@@ -226,10 +248,12 @@ def funk_hecke(f_theta, d, kmax, rtol=1e-13, dps=40, n=None, zeros=(), max_dps=4
             raised until the rounding bound meets it.
         dps: the starting working precision (decimal digits).
         n: the number of nodes of the first rule (default :func:`default_nodes`); the second
-            rule has n + max(16, n // 4).
+            rule has n + max(16, n // 4). Where they disagree beyond ``rtol`` the node count
+            is doubled, at most ``max_doublings`` times.
         zeros: degrees whose eigenvalue is known to vanish (their rounding is not chased).
             An eigenvalue still within ten times its rounding radius after raising the
-            precision (by 20 digits, up to three times) is returned as computed, with its error.
+            precision (doubling it, up to ``max_dps``, at most five times) is returned as
+            computed, with its error.
 
     Returns:
         :class:`FunkHeckeResult`.
@@ -239,31 +263,20 @@ def funk_hecke(f_theta, d, kmax, rtol=1e-13, dps=40, n=None, zeros=(), max_dps=4
     """
     _check_d(d)
     n = default_nodes(kmax) if n is None else int(n)
-    n2 = n + max(16, n // 4)
     zeros = set(zeros)
-    for _ in range(4):
-        mu1, r1 = _moments(f_theta, d, kmax, n, dps)
-        mu2, r2 = _moments(f_theta, d, kmax, n2, dps)
-        need = dps
-        for k in range(kmax + 1):
-            if k in zeros:
-                continue
-            mag = abs(mu2[k])
-            if mag <= 10 * r2[k]:            # indistinguishable from 0 at this precision
-                need = max(need, dps + 20)
-            elif r2[k] > rtol * 1e-2 * mag:
-                ratio = float(r2[k] / (rtol * 1e-2 * mag))
-                need = max(need, dps + int(math.ceil(math.log10(ratio))) + 5)
-        if need == dps or need > max_dps:
+    for attempt in range(max_doublings + 1):
+        n2 = n + max(16, n // 4)
+        mu1, r1, mu2, r2, dps = _two_rules(f_theta, d, kmax, n, n2, dps, rtol, zeros, max_dps)
+        errors = [abs(a - b) + ra + rb for a, b, ra, rb in zip(mu1, mu2, r1, r2)]
+        bad = [k for k in range(kmax + 1) if k not in zeros and abs(mu2[k]) > 10 * r2[k]
+               and errors[k] > rtol * abs(mu2[k])]
+        if not bad:
             break
-        dps = need
-    errors = [abs(a - b) + ra + rb for a, b, ra, rb in zip(mu1, mu2, r1, r2)]
-    for k in range(kmax + 1):
-        if k in zeros or abs(mu2[k]) <= 10 * r2[k]:
-            continue
-        if errors[k] > rtol * abs(mu2[k]):
+        if attempt == max_doublings:
+            k = bad[0]
             raise ArithmeticError(
                 f"Funk-Hecke quadrature did not converge at k = {k}: two rules ({n}, {n2} "
                 f"nodes at {dps} digits) give {mpmath.nstr(mu1[k], 17)} and "
                 f"{mpmath.nstr(mu2[k], 17)}; the kernel may not be smooth in the angle")
+        n *= 2
     return FunkHeckeResult(mu2, errors, (n, n2), dps)
