@@ -28,6 +28,7 @@ from ntksym.gram.compiled import common as _common
 __all__ = ["TILE", "gram_kernel", "ABRELU", "ERF"]
 
 TILE = 16          # tile edge: TILE x TILE threads per block, also the k-step of the dot product
+TILE1 = TILE + 1   # padded row of the shared tiles (no bank conflicts on the transpose)
 ABRELU, ERF = 0, 1
 PI = math.pi
 HALF_PI = math.pi / 2
@@ -177,8 +178,8 @@ def gram_kernel(G, T, X1, X2, nsq, Q1, Q2, S1, S2, I1, I2, U1, U2, N1, N2, w2, b
     i = by * TILE + ty
     j = bx * TILE + tx
     # <x_i, x_j>: tiled product through shared memory
-    sa = cuda.shared.array((TILE, TILE + 1), float64)
-    sb = cuda.shared.array((TILE, TILE + 1), float64)
+    sa = cuda.shared.array((TILE, TILE1), float64)
+    sb = cuda.shared.array((TILE, TILE1), float64)
     ib = by * TILE + ty            # row of X1 that this thread loads
     jb = bx * TILE + ty            # row of X2 that this thread loads
     dim = X1.shape[1]
