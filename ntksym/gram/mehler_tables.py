@@ -1,24 +1,18 @@
-r"""Hermite tables of an activation: the coefficients of Mehler's series, by one 1-D rule.
+r"""Hermite tables of an activation for the Gram recursion (:mod:`ntksym.gram.mehler`).
 
-For phi(sqrt(q) z) = sum_k alpha_k(q) h_k(z) (h_k the normalised probabilists' Hermite
-polynomials He_k/sqrt(k!)), the coefficients alpha_k(q) = E[phi(sqrt(q) z) h_k(z)] and
-E[phi(sqrt(q) z)^2] come from one Gauss-Legendre rule on panels of z in [0, ZMAX] (split at
-the activation's breakpoints), evaluated for all the distinct variances of a layer at once as a
-BLAS product; phi' gives the coefficients beta_k of the NTK factor the same way. The log tails
-log(T(K)/E), T(K) = sum_{k>K} alpha_k^2 + max(R, FLOOR E), bound the truncation error of the
-series (Cauchy-Schwarz). :mod:`ntksym.gram.mehler` runs the Gram recursion with these tables.
+The coefficients of Mehler's series, the log tails that bound its truncation and the 1-D rule
+behind them live one layer down, in :mod:`ntksym.backends.hermite_tables` (the dual kernel's
+float64 evaluation uses them too). This module adds what the Gram recursion needs on top:
+:class:`HermiteTables` (alpha, beta, E, E' and the log tails of one layer's variances, k-major),
+:func:`split`, and the table products through the compiled single-threaded matmul.
 """
 from __future__ import annotations
 
-import functools
-import math
-import warnings
-
-import mpmath
 import numpy as np
 
-from ntksym.backends.numeric import activation_function, activation_function_mp
-from ntksym.backends.quadrature import expect1, gauss_legendre
+from ntksym.backends import hermite_tables as _ht
+from ntksym.backends.hermite_tables import (STEP, activation_functions, breakpoints, log_tails,
+                                            table_layout)
 from ntksym.gram.common import HAVE_NUMBA
 
 if HAVE_NUMBA:
@@ -29,131 +23,8 @@ else:  # pragma: no cover - numba missing
 __all__ = ["HermiteTables", "hermite_coefficients", "dual_series", "activation_functions",
            "breakpoints", "log_tails", "table_layout", "spot_check"]
 
-FLOOR = 4e-15        # floor of the computed remainder T, relative to E[phi^2]
-ZMAX = 13.0          # integration range in z (e^{-z^2/4} = 5e-19 there)
-NGL = 32             # Gauss-Legendre nodes per panel (24 when K <= 128: panels of HMAX)
-GAMMA = 1.0          # panel width <= GAMMA * NGL / sqrt(K + 1/2) (2x margin, measured)
-HMAX = 2.0           # largest panel width (standard units)
-HX = 12.0            # largest panel width (x-units, for 24 nodes)
-W0 = 2.0             # x-width of the panel next to a breakpoint
-CHECK_RTOL = 1e-12   # agreement of E[phi^2] with quadrature.expect1 (and between tables)
-STEP = 8             # truncations K are multiples of STEP (log tails on that grid)
+CHECK_RTOL = _ht.CHECK_RTOL   # agreement of E[phi^2] with quadrature.expect1 (and between tables)
 SMALL_GEMM = 2 ** 24  # table products below this many multiply-adds avoid BLAS threads
-
-
-@functools.lru_cache(maxsize=64)
-def table_layout(K, s, specials):
-    """Nodes z in [0, ZMAX] and weights (with the N(0, 1) density), and the Hermite table.
-
-    Returns (z, w, He, Ho): He / Ho are the rows k even / odd of w * h_k(z), k <= K.
-    """
-    ngl = 24 if K <= 128 else NGL
-    h = min(HMAX, GAMMA * ngl / math.sqrt(K + 0.5), HX * ngl / (24.0 * s))
-    pts = sorted({0.0, *[p for p in specials if 0.0 < p < ZMAX]})
-    edges = set(pts) | {ZMAX}
-    d0 = min(h, W0 / s)
-    for p in pts:
-        dd = d0
-        while dd < h:
-            for e in (p - dd, p + dd):
-                if 0.0 < e < ZMAX:
-                    edges.add(e)
-            dd *= 2.0
-    edges = sorted(edges)
-    full = [edges[0]]
-    for a, b in zip(edges[:-1], edges[1:]):
-        m = max(1, math.ceil((b - a) / h - 1e-9))
-        full.extend(np.linspace(a, b, m + 1)[1:].tolist())
-    full = np.array(full)
-    a = full[:-1]
-    half = 0.5 * (full[1:] - a)
-    t, wt = gauss_legendre(ngl)
-    z = (a[:, None] + half[:, None] * (t + 1.0)).ravel()
-    w = (half[:, None] * wt).ravel() * np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
-    H = np.empty((K + 1, z.size))
-    H[0] = w
-    if K >= 1:
-        H[1] = z * w
-    for k in range(1, K):
-        H[k + 1] = (z * H[k] - math.sqrt(k) * H[k - 1]) * (1.0 / math.sqrt(k + 1))
-    He, Ho = np.ascontiguousarray(H[0::2].T), np.ascontiguousarray(H[1::2].T)
-    for arr in (z, w, He, Ho):
-        arr.setflags(write=False)
-    return z, w, He, Ho
-
-
-class SampledFunction:
-    """phi (or phi') at numpy arrays; values that overflow in float64 (exp(x)/(exp(x) + 1) far
-    out, as lambdified) are recomputed with mpmath."""
-
-    def __init__(self, act):
-        self.f = activation_function(act)
-        self.act = act
-        self._mp = None
-
-    def __call__(self, x):
-        with np.errstate(all="ignore"):
-            y = np.asarray(self.f(x), dtype=float)
-        y = np.broadcast_to(y, x.shape) if y.shape != x.shape else y
-        bad = ~np.isfinite(y)
-        if np.any(bad):
-            if self._mp is None:
-                self._mp = activation_function_mp(self.act)
-            y = np.array(y)
-            with mpmath.workdps(20):
-                y[bad] = [float(self._mp(mpmath.mpf(float(t)))) for t in x[bad]]
-        return y
-
-
-def _coefficients(fns, breaks, q, K):
-    """alpha_k(q), k <= K, and E[f(sqrt(q) z)^2] for each function f in ``fns``.
-
-    Returns a list of (A, E) with A of shape (q.size, K + 1). Rows with q == 0 are exact:
-    A = f(0) delta_k0, E = f(0)^2.
-    """
-    q = np.asarray(q, dtype=float)
-    out = [(np.zeros((q.size, K + 1)), np.zeros(q.size)) for _ in fns]
-    zero = q == 0
-    if np.any(zero):
-        for (A, E), f in zip(out, fns):
-            f0 = float(f(np.zeros(1))[0])
-            A[zero, 0] = f0
-            E[zero] = f0 * f0
-    pos = np.flatnonzero(~zero)
-    if pos.size == 0:
-        return out
-    s = np.sqrt(q[pos])
-    brk = sorted({abs(float(b)) for b in breaks if b != 0})
-    if brk:                                      # breakpoints move with s: one layout per s
-        groups = {}
-        for idx, sv in enumerate(s):
-            groups.setdefault(float(sv), []).append(idx)
-        keys = [(sv, tuple(b / sv for b in brk), np.array(ix)) for sv, ix in groups.items()]
-    else:                                        # one layout per octave of s
-        octave = np.ceil(np.log2(s))
-        keys = [(float(2.0 ** o), (), np.flatnonzero(octave == o)) for o in np.unique(octave)]
-    nodd = (K + 1) // 2
-    nf = len(fns)
-    for sv, specials, ix in keys:
-        z, w, He, Ho = table_layout(K, sv, specials)
-        rows = pos[ix]
-        m = ix.size
-        x = s[ix, None] * z[None, :]
-        even = np.empty((nf * m, z.size))
-        odd = np.empty((nf * m, z.size))
-        for t, ((A, E), f) in enumerate(zip(out, fns)):
-            fp, fm = f(x), f(-x)
-            E[rows] = np.einsum("ij,j->i", fp * fp + fm * fm, w)
-            np.add(fp, fm, out=even[t * m:(t + 1) * m])
-            np.subtract(fp, fm, out=odd[t * m:(t + 1) * m])
-        # one product per parity for all the functions
-        pe = _matmul(even, He)
-        po = _matmul(odd, Ho) if nodd else None
-        for t, (A, E) in enumerate(out):
-            A[rows, 0::2] = pe[t * m:(t + 1) * m]
-            if nodd:
-                A[rows, 1::2] = po[t * m:(t + 1) * m]
-    return out
 
 
 def _matmul(F, H):
@@ -164,25 +35,23 @@ def _matmul(F, H):
     return F @ H
 
 
-def log_tails(A, E, step=1):
-    """log(T(K) / E) for K = 0, step, 2 step, ..., Kmax (rows of A; Kmax a multiple of step),
-    T(K) = sum_{k>K} alpha_k^2 + max(R, FLOOR E), R = E - sum_{k<=Kmax} alpha_k^2.
+def _coefficients(fns, breaks, q, K):
+    return _ht.coefficients(fns, breaks, q, K, _matmul)
 
-    Nonincreasing in K by construction. Rows with E == 0 (phi(0) = 0 at q = 0) are -inf.
-    """
-    sq = A * A
-    rev = np.cumsum(sq[:, ::-1], axis=1)[:, ::-1]      # rev[:, k] = sum_{m >= k} alpha_m^2
-    R = E - rev[:, 0]
-    tail = np.zeros((A.shape[0], (A.shape[1] - 1) // step + 1))
-    tail[:, :-1] = rev[:, 1:-1:step] if step > 1 else rev[:, 1:]   # T(K) = rev[:, K + 1]
-    exact = np.all(sq[:, 1:] == 0.0, axis=1) & (R <= FLOOR * E)   # q == 0 rows: no tail
-    tail += np.where(exact, 0.0, np.maximum(R, FLOOR * E))[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        L = np.log(tail) - np.log(E)[:, None]
-    L[E == 0] = -np.inf
-    L[exact] = -np.inf
-    np.minimum(L, 0.0, out=L)
-    return L, R
+
+def hermite_coefficients(act, q, K, derivative=False):
+    """:func:`ntksym.backends.hermite_tables.hermite_coefficients` with the compiled matmul."""
+    return _ht.hermite_coefficients(act, q, K, derivative, _matmul)
+
+
+def dual_series(act, q1, q2, c, K, which="nngp"):
+    """:func:`ntksym.backends.hermite_tables.dual_series` with the compiled matmul."""
+    return _ht.dual_series(act, q1, q2, c, K, which, _matmul)
+
+
+def spot_check(f, breaks, q, E):
+    """:func:`ntksym.backends.hermite_tables.spot_check` at this module's ``CHECK_RTOL``."""
+    return _ht.spot_check(f, breaks, q, E, CHECK_RTOL)
 
 
 class HermiteTables:
@@ -216,75 +85,6 @@ class HermiteTables:
             P = np.concatenate([L, np.full((pad, k1), -np.inf)]) if pad else L
             out.append(np.ascontiguousarray(P.reshape(nch, chunk, k1).max(axis=1)))
         return out
-
-
-def activation_functions(act):
-    return (SampledFunction(act), SampledFunction(act.derivative()))
-
-
-def breakpoints(act):
-    return tuple(sorted(set(act.breakpoints) | set(act.derivative().breakpoints)))
-
-
-def hermite_coefficients(act, q, K, derivative=False):
-    """alpha_k(q) = E[phi(sqrt(q) z) h_k(z)] for k <= K, and E[phi(sqrt(q) z)^2].
-
-    Args:
-        act: an :class:`~ntksym.Activation` (symbolic or a callable).
-        q: variances >= 0 (1-D array-like).
-        K: largest degree.
-        derivative: give the coefficients beta_k of phi' instead.
-
-    Returns:
-        ``(A, E)``: A of shape (len(q), K + 1), E of shape (len(q),).
-    """
-    q = np.atleast_1d(np.asarray(q, dtype=float))
-    if q.ndim != 1 or np.any(q < 0) or not np.all(np.isfinite(q)):
-        raise ValueError("q must be a 1-D array of finite variances >= 0")
-    f = activation_functions(act)[1 if derivative else 0]
-    return _coefficients((f,), breakpoints(act), q, int(K))[0]
-
-
-def dual_series(act, q1, q2, c, K, which="nngp"):
-    """The Mehler series truncated after k = K, and its tail bound.
-
-    Returns ``(value, bound)``: sum_{k<=K} a_k(q1) a_k(q2) rho^k and
-    |rho|^(K+1) sqrt(T(q1) T(q2)) (a = alpha for ``which="nngp"``, beta for ``"ntk"``).
-    """
-    shape = np.broadcast(q1, q2, c).shape
-    q1, q2, c = np.broadcast_arrays(*(np.atleast_1d(np.asarray(v, dtype=float))
-                                      for v in (q1, q2, c)))
-    K = int(K)
-    A1, E1 = hermite_coefficients(act, q1.ravel(), K, which == "ntk")
-    A2, E2 = hermite_coefficients(act, q2.ravel(), K, which == "ntk")
-    r = np.sqrt(q1.ravel() * q2.ravel())
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rho = np.where(r > 0, np.clip(c.ravel() / r, -1.0, 1.0), 0.0)
-    val = np.zeros_like(rho)
-    for k in range(K, -1, -1):
-        val = val * rho + A1[:, k] * A2[:, k]
-    L1, _ = log_tails(A1, E1)
-    L2, _ = log_tails(A2, E2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lb = (K + 1) * np.log(np.abs(rho)) + 0.5 * (L1[:, K] + L2[:, K])
-        bound = np.exp(lb) * np.sqrt(E1 * E2)
-    bound = np.where(np.isnan(bound), 0.0, bound)
-    return val.reshape(shape), bound.reshape(shape)
-
-
-def spot_check(f, breaks, q, E):
-    """E[f(sqrt(q) z)^2] of this module's rule against quadrature.expect1 (its own panels and
-    convergence test) at the smallest, median and largest positive variance."""
-    pos = np.flatnonzero(q > 0)
-    if pos.size == 0:
-        return True
-    pos = pos[np.argsort(q[pos], kind="stable")]
-    pick = np.unique(pos[[0, pos.size // 2, -1]])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        ref = expect1(lambda t: f(t) ** 2, q[pick], breaks=breaks)
-    return bool(np.all(np.abs(E[pick] - ref) <= CHECK_RTOL * np.abs(ref)))
-
 
 
 class _View:

@@ -4,7 +4,8 @@ r"""Dual activations: k(q1, q2, c) = E[phi(u) phi(v)] and its NTK factor E[phi'(
 :class:`DualKernel`. The NTK factor is obtained from Price's theorem, dk/dc = E[phi' phi'], and is
 checked against an independent derivation of the dual of phi' (exactly where SymPy can decide the
 difference is zero, otherwise numerically). When no rule applies, the kernel is evaluated by
-quadrature, ``method == "numeric"``, and its ``expr`` is an unevaluated
+Mehler's series with a certified tail bound (2-D quadrature where the bound fails),
+``method == "numeric"``, and its ``expr`` is an unevaluated
 :class:`~ntksym.gaussian.GaussianExpectation`.
 
 Examples
@@ -18,7 +19,7 @@ Examples
 -c*atan2(sqrt(-c**2 + q1*q2), c)/(2*pi) + c/2 + sqrt(-c**2 + q1*q2)/(2*pi)
 >>> float(k(1.0, 1.0, 1.0))      # E[relu(u)^2] = q/2
 0.5
->>> nk.dual("tanh").method       # no closed form is known: quadrature, and it says so
+>>> nk.dual("tanh").method       # no closed form is known: numeric, and it says so
 'numeric'
 """
 from __future__ import annotations
@@ -122,17 +123,39 @@ class DualKernel:
 
         act = self.activation if which == "nngp" else self.activation.derivative()
         expr = self.expr if which == "nngp" else self.ntk_factor
-        if expr.has(GaussianExpectation):  # no closed form: quadrature
-            a, b, cc = numeric.check_covariance(q1, q2, c)
-            phi = numeric.activation_function(act)
-            return quadrature.expect2(phi, phi, a, b, cc, breaks_f=act.breakpoints,
-                                      breaks_g=act.breakpoints)
+        if expr.has(GaussianExpectation):  # no closed form: Mehler series, else quadrature
+            return self._evaluate_numeric(which, act, q1, q2, c)
         fn = self._function(which)
         if which == "ntk" and self.ntk_degenerate:
             return numeric.evaluate_kernel(fn, q1, q2, c)
         if which not in self._means:
             self._means[which] = self.mean if which == "nngp" else derive_mean(act)
         return numeric.evaluate_kernel(fn, q1, q2, c, act, mean=self._means[which])
+
+    def _evaluate_numeric(self, which, act, q1, q2, c):
+        """E[f(u) f(v)] (f = phi or phi') without a closed form: Mehler's series with its
+        a-posteriori tail bound (:func:`ntksym.backends.hermite_tables.mehler_dual`, certified
+        to 1e-14 of sqrt(E[f(u)^2] E[f(v)^2])), and 2-D quadrature for the entries the bound
+        does not certify."""
+        import numpy as np
+
+        from ntksym.backends import hermite_tables, numeric, quadrature
+
+        a, b, cc = numeric.check_covariance(q1, q2, c)
+        key = ("series", which)
+        if key not in self._fn:
+            self._fn[key] = hermite_tables.SampledFunction(act)
+        f = self._fn[key]
+        brk = tuple(act.breakpoints)
+        a, b, cc = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, cc)))
+        value, ok = hermite_tables.mehler_dual(f, brk, a, b, cc)
+        if not np.all(ok):
+            phi = numeric.activation_function(act)
+            bad = ~ok
+            value = np.array(value)
+            value[bad] = quadrature.expect2(phi, phi, a[bad], b[bad], cc[bad],
+                                            breaks_f=act.breakpoints, breaks_g=act.breakpoints)
+        return value if value.shape else value[()]
 
     def _function(self, which):
         from ntksym.backends import numeric
@@ -264,9 +287,13 @@ def _dual_cached(act):
         expr = GaussianExpectation.of(act, act)
         method = "numeric"
         steps = [Step("numeric", "No rule of the engine applies (no closed form is known): the "
-                      "kernel is evaluated by 2-D Gauss-Legendre quadrature split at the kinks, "
-                      "in float64 or with mpmath at any precision.", expr, None)]
-        notes.append("no closed form: evaluated numerically by quadrature")
+                      "kernel is evaluated numerically. In float64 by Mehler's series "
+                      "sum_k alpha_k(q1) alpha_k(q2) rho^k, with Hermite coefficients from a 1-D "
+                      "Gauss-Legendre rule and a tail bound that certifies each value (2-D "
+                      "quadrature where it does not); with mpmath by 2-D quadrature at any "
+                      "precision.", expr, None)]
+        notes.append("no closed form: evaluated numerically (Mehler series with a certified "
+                     "tail bound, else quadrature)")
     else:
         expr, method, steps = derivation.expr, derivation.method, derivation.steps
     ntk_factor, ntk_check, degenerate = _ntk_factor(act, expr, method, notes)

@@ -925,3 +925,76 @@ def test_closed_form_raises_where_none_is_derived():
         f.closed_form("ntk")
     with pytest.raises(ValueError, match="which"):
         nk.dual("relu").closed_form("nnpg")
+
+
+# --------------------------------------------------------------------------------------------
+# activations without a closed form: the float64 value is Mehler's series with a certified tail
+# bound (ntksym.backends.hermite_tables.mehler_dual), 2-D quadrature where the bound fails
+# --------------------------------------------------------------------------------------------
+
+_NUMERIC_POINTS = [(1.0, 1.0, 1.0), (1.0, 1.0, 0.5), (0.5, 2.0, -0.75), (2.0, 0.5, -1.0),
+                   (3.0, 0.25, 0.0), (1e-6, 4.0, 1e-3), (0.0, 2.0, 0.0), (9.0, 9.0, 8.99),
+                   (0.04, 25.0, -0.9)]
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid", "softplus", "silu", "elu"])
+def test_numeric_dual_matches_independent_quadrature(name):
+    """The series value against direct float64 2-D quadrature (an independent rule), both the
+    dual and the NTK factor, to 1e-13 of the Cauchy-Schwarz scale."""
+    from ntksym.backends import numeric, quadrature
+
+    k = nk.dual(name)
+    assert k.method == "numeric"
+    a, b, cc = (np.array(v) for v in zip(*_NUMERIC_POINTS))
+    for which, act in (("nngp", k.activation), ("ntk", k.activation.derivative())):
+        got = k(a, b, cc) if which == "nngp" else k.ntk(a, b, cc)
+        f = numeric.activation_function(act)
+        ref = quadrature.expect2(f, f, a, b, cc, breaks_f=act.breakpoints,
+                                 breaks_g=act.breakpoints)
+        e1 = quadrature.expect2(f, f, a, a, a, breaks_f=act.breakpoints, breaks_g=act.breakpoints)
+        e2 = quadrature.expect2(f, f, b, b, b, breaks_f=act.breakpoints, breaks_g=act.breakpoints)
+        scale = np.sqrt(e1 * e2)
+        scale[scale == 0] = 1.0
+        assert np.max(np.abs(got - ref) / scale) < 1e-13, (name, which)
+
+
+@pytest.mark.parametrize("name, point", [("tanh", (0.5, 2.0, -0.75)), ("softplus", (2.0, 1.0, 1.2))])
+def test_numeric_dual_matches_mpmath(name, point):
+    """Against a 20-digit mpmath 2-D quadrature (k.mp), relative to the Cauchy-Schwarz scale."""
+    k = nk.dual(name)
+    q1, q2, c = point
+    ref = k.mp(repr(q1), repr(q2), repr(c), dps=20)
+    scale = math.sqrt(float(k.mp(q1, q1, q1, dps=20)) * float(k.mp(q2, q2, q2, dps=20)))
+    assert abs(float(k(q1, q2, c)) - float(ref)) / scale < 1e-14
+
+
+def test_numeric_dual_uses_the_series_and_falls_back_where_the_bound_fails(monkeypatch):
+    """The certified entries come from the series; with kmax = 8 the bound cannot certify a
+    correlation near 1, and those entries must come from quadrature (and still be right)."""
+    from ntksym.backends import hermite_tables, numeric, quadrature
+
+    k = nk.dual("tanh")
+    f = hermite_tables.SampledFunction(k.activation)
+    a, b, cc = np.array([1.0, 1.0]), np.array([1.0, 2.0]), np.array([0.01, 1.41])
+    value, ok = hermite_tables.mehler_dual(f, (), a, b, cc)
+    assert ok.all()
+    value8, ok8 = hermite_tables.mehler_dual(f, (), a, b, cc, kmax=8)
+    assert ok8[0] and not ok8[1] and np.isnan(value8[1])
+    calls = []
+    real = quadrature.expect2
+
+    def spy(*args, **kw):
+        calls.append(np.size(args[2]))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(quadrature, "expect2", spy)
+    assert np.allclose(k(a, b, cc), value, rtol=0, atol=1e-15) and not calls
+    monkeypatch.setattr(hermite_tables, "KMAX", 8)
+    orig = hermite_tables.mehler_dual
+    monkeypatch.setattr(hermite_tables, "mehler_dual",
+                        lambda *args, **kw: orig(*args, **{**kw, "kmax": 8}))
+    got = k(a, b, cc)
+    assert calls == [1]
+    phi = numeric.activation_function(k.activation)
+    ref = real(phi, phi, a, b, cc)
+    assert np.max(np.abs(got - ref)) < 1e-14
