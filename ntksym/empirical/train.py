@@ -297,9 +297,9 @@ class _Trainer:
             if sb:
                 b -= lr * sb * delta.sum(axis=0)
             delta *= -lr * sw[k]                                # the step, not the gradient
-            if k > 0 and self.grad is not None and W.shape == self.grad.shape:
+            if self.grad is not None and W.shape == self.grad.shape:
                 np.matmul(self.A[k].T, delta, out=self.grad)
-                W += self.grad
+                W += self.grad      # single-threaded pass over W (see bench_train.py)
             else:
                 W += self.A[k].T @ delta
             if nxt is not None:
