@@ -43,8 +43,64 @@ from ntksym.core.symbols import c, q1, q2, xx, xy, yy
 
 __all__ = ["MLP", "Kernel", "Gram", "Layer", "dag_size"]
 
-Kernel = namedtuple("Kernel", ["nngp", "ntk"])
-Kernel.__doc__ = """Output kernels of a network: NNGP Sigma^{L+1} and NTK Theta^{L+1}."""
+class Kernel(namedtuple("Kernel", ["nngp", "ntk"])):
+    """Output kernels of a network: NNGP Sigma^{L+1} and NTK Theta^{L+1}."""
+
+    __slots__ = ()
+
+    def _latex(self, printer=None):
+        """The two output kernels as an ``align*`` (long closed forms broken and named)."""
+        from ntksym.core.layout import Names, align, equation_rows, name_quantities
+
+        p, exprs = _compact_expectations(printer, [self.nngp, self.ntk], None)
+        names = Names()
+        exprs, defs = name_quantities(p, exprs, names)
+        items = [("text", r"With $xx = \|x\|^2/d$, $yy = \|x'\|^2/d$, "
+                          r"$xy = \langle x, x'\rangle/d$:")]
+        items += [("row", r) for r in defs]
+        for lhs, e in zip((r"\Sigma(x,x')", r"\Theta(x,x')"), exprs):
+            if e is not None:
+                items += [("row", r) for r in equation_rows(p, lhs, e, names)]
+        return align(items)
+
+    _repr_latex_ = repr_latex
+
+
+def _compact_expectations(printer, exprs, prev):
+    """Expectations in a layer's expressions printed as a paper writes them: under the previous
+    layer's covariance Lambda^l as E_{Lambda^l}[f(u) g(v)], on a diagonal as
+    E_{u ~ N(0, q)}[f(u) g(u)]. Returns (printer, exprs) with the expectations as named symbols."""
+    p0 = ntk_printer(printer)
+    u, v = sp.Symbol("u", real=True), sp.Symbol("v", real=True)
+    table, shown = {}, {}
+    for e in exprs:
+        if e is None:
+            continue
+        for ge in e.atoms(GaussianExpectation):
+            if ge in table:
+                continue
+            f, g, a, b, cc = ge.args
+            if prev is not None and (a, b, cc) == tuple(prev[:3]):
+                sub = r"\Lambda^{%s}" % prev_index(prev)
+                inner = p0.doprint(f(u) * g(v))
+            elif a == b == cc:
+                sub = r"u\sim\mathcal{N}(0,\, %s)" % p0.doprint(a)
+                inner = p0.doprint(f(u) * g(u))
+            else:
+                continue
+            d = sp.Dummy("E")
+            table[ge] = d
+            shown[d] = r"\mathbb{E}_{%s}\left[%s\right]" % (sub, inner)
+    if not table:
+        return p0, list(exprs)
+    names = {**p0._settings.get("symbol_names", {}), **shown}
+    return (ntk_printer(p0, symbol_names=names),
+            [None if e is None else e.xreplace(table) for e in exprs])
+
+
+def prev_index(prev):
+    """The layer index l of the symbols Sigma{l}_xx, ... of a layer."""
+    return int(str(prev[0].name)[len("Sigma"):].split("_")[0])
 
 Gram = namedtuple("Gram", ["nngp", "ntk"])
 Gram.__doc__ = """Gram matrices (numpy float64 arrays, or mpmath matrices with ``dps``)."""
@@ -72,20 +128,37 @@ class Layer:
     ntk: sp.Expr
     prev: tuple | None
 
-    def _latex(self, printer=None):
-        """The equations of this layer (rows of an ``align*``), in the previous layer's terms."""
+    def _items(self, printer=None):
+        """The equations of this layer as ``align*`` items, in the previous layer's terms, with
+        the quantities a paper names (theta_l, D_l, ...) and long lines broken."""
+        from ntksym.core.layout import Names, equation_rows, name_quantities
+
         p = ntk_printer(printer)
         if self.prev is not None:
             names = _layer_names(self.index - 1)
-            p = ntk_printer(p, symbol_names=dict(zip(self.prev, names)))
+            p = ntk_printer(p, symbol_names={**p._settings.get("symbol_names", {}),
+                                             **dict(zip(self.prev, names))})
+        exprs = [self.nngp, self.nngp_xx, self.nngp_yy, self.nngp_dot, self.ntk]
+        p, exprs = _compact_expectations(p, exprs, self.prev)
+        box = Names(sub=None if self.prev is None else self.index - 1)
+        exprs, defs = name_quantities(p, exprs, box)
+        nngp, nngp_xx, nngp_yy, dot, ntk = exprs
         l = self.index
-        rows = [r"\Sigma^{%d}(x,x') &= %s" % (l, p.doprint(self.nngp)),
-                r"\Sigma^{%d}(x,x) &= %s" % (l, p.doprint(self.nngp_xx))]
-        if self.nngp_dot is not None:
-            rows.append(r"\dot\Sigma^{%d}(x,x') &= %s" % (l, p.doprint(self.nngp_dot)))
-        if self.ntk is not None:
-            rows.append(r"\Theta^{%d}(x,x') &= %s" % (l, p.doprint(self.ntk)))
-        return " \\\\\n".join(rows)
+        items = [("row", r) for r in defs]
+        rows = [(r"\Sigma^{%d}(x,x')" % l, nngp), (r"\Sigma^{%d}(x,x)" % l, nngp_xx)]
+        if dot is not None:
+            rows.append((r"\dot\Sigma^{%d}(x,x')" % l, dot))
+        if ntk is not None:
+            rows.append((r"\Theta^{%d}(x,x')" % l, ntk))
+        for lhs, e in rows:
+            items += [("row", r) for r in equation_rows(p, lhs, e, box)]
+        return items
+
+    def _latex(self, printer=None):
+        """The equations of this layer as an ``align*``, in the previous layer's terms."""
+        from ntksym.core.layout import align
+
+        return align(self._items(printer))
 
     _repr_latex_ = repr_latex
 
@@ -279,15 +352,26 @@ class MLP:
 
     def _latex(self, printer=None):
         """The NNGP/NTK recursion, layer by layer, as an ``align*`` environment."""
+        from ntksym.core.layout import align
+
         p = ntk_printer(printer)
-        head = (r"\intertext{Network: depth $L = %d$ (%s activations $%s$), "
-                r"$\sigma_w = %s$, $\sigma_b = %s$, %s parameterization%s. With "
-                r"$xx = |x|^2/d$, $yy = |x'|^2/d$, $xy = \langle x, x'\rangle/d$:}"
-                % (self.depth, self.depth, p.doprint(self.activation), p.doprint(self.W_std),
-                   p.doprint(self.b_std), text(self.parameterization),
-                   "" if self.width is None else ", width $%d$" % self.width))
-        body = [layer._latex(p) for layer in self.recursion()]
-        return "\n".join([r"\begin{align*}", head, " \\\\\n".join(body), r"\end{align*}"])
+        width = "" if self.width is None else ", width $%d$" % self.width
+        items = [("text", r"Network: depth $L = %d$ (%d activations $%s$), $\sigma_w = %s$, "
+                          r"$\sigma_b = %s$, %s parameterization%s. With $xx = \|x\|^2/d$, "
+                          r"$yy = \|x'\|^2/d$, $xy = \langle x, x'\rangle/d$; from layer $l$ "
+                          r"on, $\Lambda^l = \bigl[\begin{smallmatrix} \Sigma^l(x,x) & "
+                          r"\Sigma^l(x,x') \\ \Sigma^l(x,x') & \Sigma^l(x',x')"
+                          r"\end{smallmatrix}\bigr]$ and $(u, v) \sim \mathcal{N}(0, "
+                          r"\Lambda^l)$."
+                          % (self.depth, self.depth, p.doprint(self.activation),
+                             p.doprint(self.W_std), p.doprint(self.b_std),
+                             text(self.parameterization), width))]
+        for layer in self.recursion():
+            what = "Input layer:" if layer.prev is None else \
+                "Layer %d from layer %d:" % (layer.index, layer.index - 1)
+            items.append(("text", what))
+            items += layer._items(p)
+        return align(items)
 
     _repr_latex_ = repr_latex
 

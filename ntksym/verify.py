@@ -365,6 +365,21 @@ class VerificationReport:
 
     _repr_markdown_ = to_markdown
 
+    def _latex(self, printer=None):
+        """The report as LaTeX (the SymPy printer hook): the checks as a list, then the
+        error table (:meth:`to_latex`)."""
+        esc = _latex_escape
+        marks = {True: r"\checkmark", False: r"$\times$", None: "?"}
+        lines = [r"\textbf{Verification} of %s on %d points in $d = %d$; reference: %s."
+                 % (esc(repr(self.net)), self.shape[0], self.shape[1], esc(self.reference)),
+                 r"\begin{itemize}"]
+        lines += [r"\item[%s] %s: %s" % (marks[c.passed], esc(c.name), esc(c.detail))
+                  for c in self.checks]
+        lines += [r"\item[] Note: %s" % esc(n) for n in self.notes]
+        lines += [r"\end{itemize}", r"\textbf{Verdict:} %s." % esc(self.verdict),
+                  self.to_latex()]
+        return "\n".join(lines)
+
     def to_latex(self):
         """The error table as a LaTeX ``table`` (booktabs), with the rates in the caption."""
         head, body = self._table()

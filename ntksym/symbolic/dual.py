@@ -29,8 +29,9 @@ from functools import lru_cache
 import sympy as sp
 
 from ntksym.core.errors import NoClosedFormError
+from ntksym.core.layout import align
 from ntksym.core.printing import ntk_printer, repr_latex, text
-from ntksym.core.symbols import c
+from ntksym.core.symbols import c, q1, q2
 from ntksym.symbolic.activations import Activation
 from ntksym.symbolic.expectation import (GaussianExpectation, Step, derive_expectation,
                                          derive_mean, tidy)
@@ -212,23 +213,52 @@ class DualKernel:
                 f"expr={self.expr})")
 
     def _latex(self, printer=None):
-        """The derivation as an ``align*`` environment (the SymPy printer hook)."""
-        p = ntk_printer(printer)
-        lines = [r"\begin{align*}",
-                 r"\intertext{Activation $%s$, method: %s.}" % (p.doprint(self.activation),
-                                                                text(self.method))]
-        for step in self.steps:
-            lines.append(r"\intertext{%s}" % text(step.text))
-            if step.lhs is not None and step.rhs is not None:
-                lines.append(r"%s &= %s \\" % (p.doprint(step.lhs), p.doprint(step.rhs)))
-        lines.append(r"\intertext{Result:}")
-        lines.append(r"k(q_1, q_2, c) &= %s \\" % p.doprint(self.expr))
-        if self.ntk_factor is not None:
-            lines.append(r"\dot{k}(q_1, q_2, c) = \partial_c k &= %s" % p.doprint(self.ntk_factor))
+        """The derivation as an ``align*`` environment (the SymPy printer hook).
+
+        Expectations under the kernel's own covariance print as E[f(u) g(v)] (the covariance is
+        stated once); long lines are broken and named as a paper would (θ, D, ...; see
+        :mod:`ntksym.core.layout`)."""
+        from ntksym.core.layout import Names, equation_rows, name_quantities
+
+        names = Names()
+        compact = {}
+
+        def short(e):
+            if e is None:
+                return None
+            for ge in e.atoms(GaussianExpectation):
+                f, g, a, b, cc = ge.args
+                if (a, b, cc) == (q1, q2, c) and ge not in compact:
+                    compact[ge] = sp.Dummy("E")
+            return e.xreplace(compact)
+
+        steps = [(st, short(st.lhs), short(st.rhs)) for st in self.steps]
+        expr, factor = short(self.expr), short(self.ntk_factor)
+        p0 = ntk_printer(printer)
+        u, v = sp.Symbol("u", real=True), sp.Symbol("v", real=True)
+        shown = {d: r"\mathbb{E}\left[%s\right]" % p0.doprint(ge.args[0](u) * ge.args[1](v))
+                 for ge, d in compact.items()}
+        p = ntk_printer(p0, symbol_names={**p0._settings.get("symbol_names", {}), **shown})
+        items = [("text", r"Activation $%s$, with $(u, v) \sim \mathcal{N}\bigl(0, "
+                          r"\bigl[\begin{smallmatrix} q_1 & c\\ c & q_2\end{smallmatrix}\bigr]"
+                          r"\bigr)$. Method: %s." % (p.doprint(self.activation),
+                                                     text(self.method)))]
+        for step, lhs, rhs in steps:
+            items.append(("text", step.latex if step.latex is not None else text(step.text)))
+            if lhs is not None and rhs is not None:
+                items += [("row", r) for r in equation_rows(p, p.doprint(lhs), rhs, names)]
+        items.append(("text", "Result:"))
+        (expr, factor), defs = name_quantities(p, [expr, factor], names)
+        if defs:
+            items[-1] = ("text", "Result, with")
+            items += [("row", r) for r in defs]
+        items += [("row", r) for r in equation_rows(p, "k(q_1, q_2, c)", expr, names)]
+        if factor is not None:
+            items += [("row", r) for r in equation_rows(
+                p, r"\dot{k}(q_1, q_2, c) = \partial_c k", factor, names)]
         for note in self.notes:
-            lines.append(r"\\ \intertext{Note: %s}" % text(note))
-        lines.append(r"\end{align*}")
-        return "\n".join(lines)
+            items.append(("text", "Note: " + text(note)))
+        return align(items)
 
     _repr_latex_ = repr_latex
 
@@ -291,7 +321,14 @@ def _dual_cached(act):
                       "sum_k alpha_k(q1) alpha_k(q2) rho^k, with Hermite coefficients from a 1-D "
                       "Gauss-Legendre rule and a tail bound that certifies each value (2-D "
                       "quadrature where it does not); with mpmath by 2-D quadrature at any "
-                      "precision.", expr, None)]
+                      "precision.", expr, None,
+                      latex=r"No rule of the engine applies (no closed form is known): the "
+                            r"kernel is evaluated numerically. In float64 by Mehler's series "
+                            r"$\sum_k \alpha_k(q_1)\,\alpha_k(q_2)\,\rho^k$, "
+                            r"$\rho = c/\sqrt{q_1 q_2}$, with Hermite coefficients from a 1-D "
+                            r"Gauss--Legendre rule and a tail bound that certifies each value "
+                            r"(2-D quadrature where it does not); with mpmath by 2-D quadrature "
+                            r"at any precision.")]
         notes.append("no closed form: evaluated numerically (Mehler series with a certified "
                      "tail bound, else quadrature)")
     else:
@@ -301,7 +338,9 @@ def _dual_cached(act):
         steps = steps + [Step("ntk", "NTK factor by Price's theorem: E[phi'(u) phi'(v)] = dk/dc "
                               f"(checked: {ntk_check}).", sp.Derivative(
                                   GaussianExpectation.of(act, act), c, evaluate=False),
-                              ntk_factor)]
+                              ntk_factor,
+                              latex=r"NTK factor by Price's theorem: $\mathbb{E}[\phi'(u)\,"
+                                    r"\phi'(v)] = \partial_c k$ (checked: %s)." % text(ntk_check))]
     mean = derive_mean(act) if act.is_symbolic else None
     return DualKernel(act, expr, method, steps, ntk_factor, ntk_check, degenerate, mean, notes)
 

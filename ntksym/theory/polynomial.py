@@ -77,6 +77,25 @@ class PolynomialCheck:
     def __iter__(self):  # unpack like a namedtuple: ok, degree, reason = is_polynomial(act)
         return iter((self.is_polynomial, self.degree, self.reason))
 
+    def _latex(self, printer=None):
+        """The answer and its reason, as a LaTeX paragraph (the SymPy printer hook)."""
+        from ntksym.core.printing import ntk_printer, text
+
+        p = ntk_printer(printer)
+        answer = {True: "a polynomial", False: "not a polynomial",
+                  None: "undecided"}[self.is_polynomial]
+        head = r"\textbf{Polynomial check:} %s" % answer
+        if self.degree is not None:
+            head += r" of degree $%d$" % self.degree
+        if self.coefficients is not None:
+            x = __import__("sympy").Symbol("x")
+            poly = sum(co * x**k for k, co in enumerate(self.coefficients))
+            head += r", $\phi(x) = %s$" % p.doprint(poly)
+        return head + ". " + text(self.reason) + "."
+
+    def _repr_latex_(self):
+        return self._latex()
+
 
 # --------------------------------------------------------------------------------------------
 # Symbolic decision

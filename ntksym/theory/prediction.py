@@ -32,3 +32,26 @@ class RankPrediction:
     def __int__(self):
         return int(self.rank)
 
+    def _latex(self, printer=None):
+        """The predicted rank and its reason, as a LaTeX paragraph (the SymPy printer hook)."""
+        from ntksym.core.printing import text
+
+        if self.rank is None:
+            head = r"\textbf{Rank:} unknown on $n = %d$ points" % self.n
+        else:
+            state = "full rank" if self.rank == self.n else "singular"
+            head = r"\textbf{Rank:} $%d$ of $n = %d$ (%s)" % (self.rank, self.n, state)
+        if self.method:
+            head += ", method: " + text(self.method)
+        out = head + ". " + text(self.reason) + "."
+        if self.null_vector is not None:
+            from ntksym.core.printing import ntk_printer
+
+            p = ntk_printer()
+            out += r" Null vector: $\left(%s\right)$." % ", ".join(
+                p.doprint(v) for v in self.null_vector)
+        return out
+
+    def _repr_latex_(self):
+        return self._latex()
+

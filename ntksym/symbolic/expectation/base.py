@@ -64,12 +64,17 @@ class GaussianExpectation(sp.Function):
 
 @dataclass(frozen=True)
 class Step:
-    """One step of a derivation: ``lhs = rhs``, justified by ``rule`` and explained by ``text``."""
+    """One step of a derivation: ``lhs = rhs``, justified by ``rule`` and explained by ``text``.
+
+    ``latex`` is the same explanation typeset for LaTeX (text mode with inline ``$...$`` math);
+    without it the plain ``text`` is escaped and printed as it is.
+    """
 
     rule: str
     text: str
     lhs: sp.Basic | None = None
     rhs: sp.Basic | None = None
+    latex: str | None = None
 
 
 @dataclass

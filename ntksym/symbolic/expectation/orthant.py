@@ -11,6 +11,7 @@ from functools import lru_cache
 
 import sympy as sp
 
+from ntksym.core.printing import ntk_printer
 from ntksym.core.symbols import c, q1, q2, rho, x
 from ntksym.symbolic.expectation.base import Derivation, GaussianExpectation, Step, tidy
 
@@ -92,7 +93,11 @@ def derive_orthant(f, g, depth, derive):
     steps = [Step("decompose",
                   "Split each activation into its polynomial pieces on x > 0 and x < 0; the pair "
                   "becomes a sum of orthant moments E[u_+^i v_+^j] (a piece on x < 0 is the "
-                  "positive part of -u, which flips the sign of c).", lhs, None)]
+                  "positive part of -u, which flips the sign of c).", lhs, None,
+                  latex=r"Split each activation into its polynomial pieces on $x > 0$ and "
+                        r"$x < 0$; the pair becomes a sum of orthant moments "
+                        r"$\mathbb{E}[u_+^i v_+^j]$ (a piece on $x < 0$ is the positive part of "
+                        r"$-u$, which flips the sign of $c$).")]
     pos = _positive_part
     for (i, j) in sorted(used):
         mom = GaussianExpectation.of(pos(i), pos(j))
@@ -100,22 +105,36 @@ def derive_orthant(f, g, depth, derive):
             steps.append(Step("price", f"Price's theorem lowers both degrees: "
                               f"d/dc E[u_+^{i} v_+^{j}] = {i * j} E[u_+^{i - 1} v_+^{j - 1}].",
                               sp.Derivative(mom, c, evaluate=False),
-                              i * j * GaussianExpectation.of(pos(i - 1), pos(j - 1))))
+                              i * j * GaussianExpectation.of(pos(i - 1), pos(j - 1)),
+                              latex=r"Price's theorem lowers both degrees: $\partial_c "
+                                    r"\mathbb{E}[u_+^{%d} v_+^{%d}] = %d\,\mathbb{E}[u_+^{%d} "
+                                    r"v_+^{%d}]$." % (i, j, i * j, i - 1, j - 1)))
         elif i or j:
             k = max(i, j)
             steps.append(Step("dirac", f"The derivative of a step is a Dirac delta: d/dc E[u_+^0 "
                               f"v_+^{k}] = {k} E[delta(u) v_+^{k - 1}], a Gaussian integral "
                               "on the line u = 0.", sp.Derivative(mom, c, evaluate=False),
-                              sp.diff(orthant_moment(i, j), c)))
+                              sp.diff(orthant_moment(i, j), c),
+                              latex=r"The derivative of a step is a Dirac delta: $\partial_c "
+                                    r"\mathbb{E}[u_+^0 v_+^{%d}] = %d\,\mathbb{E}[\delta(u)\, "
+                                    r"v_+^{%d}]$, a Gaussian integral on the line $u = 0$."
+                                    % (k, k, k - 1)))
         else:
             steps.append(Step("dirac", "E[delta(u) delta(v)] is the density at the origin: "
                               "1 / (2 pi sqrt(q1 q2 - c^2)).",
                               sp.Derivative(mom, c, evaluate=False),
-                              1 / (2 * sp.pi * sp.sqrt(q1 * q2 - c**2))))
+                              1 / (2 * sp.pi * sp.sqrt(q1 * q2 - c**2)),
+                              latex=r"$\mathbb{E}[\delta(u)\,\delta(v)]$ is the density at "
+                                    r"the origin: $1/\bigl(2\pi\sqrt{q_1 q_2 - c^2}\bigr)$."))
         steps.append(Step("integrate", f"Integrate back in c from c = 0, where the factors are "
                           f"independent: E[u_+^{i}] E[v_+^{j}] = "
                           f"{sp.sqrt(q1)**i * sp.sqrt(q2)**j * half_moment(i) * half_moment(j)}.",
-                          mom, orthant_moment(i, j)))
+                          mom, orthant_moment(i, j),
+                          latex=r"Integrate back in $c$ from $c = 0$, where the factors are "
+                                r"independent: $\mathbb{E}[u_+^{%d}]\,\mathbb{E}[v_+^{%d}] = %s$."
+                                % (i, j, ntk_printer().doprint(sp.sqrt(q1)**i * sp.sqrt(q2)**j
+                                                               * half_moment(i)
+                                                               * half_moment(j)))))
     steps.append(Step("result", "Sum the orthant moments with the pieces' coefficients.",
                       lhs, expr))
     return Derivation(expr, "price", steps)

@@ -116,9 +116,13 @@ def derive_price(f, g, depth, derive):
     lhs = GaussianExpectation.of(f, g)
     steps = [
         Step("price", "Price's theorem: the c-derivative of E[f(u) g(v)] is E[f'(u) g'(v)].",
-             sp.Derivative(lhs, c, evaluate=False), inner.expr),
+             sp.Derivative(lhs, c, evaluate=False), inner.expr,
+             latex=r"Price's theorem: $\partial_c \mathbb{E}[f(u)\,g(v)] = "
+                   r"\mathbb{E}[f'(u)\,g'(v)]$."),
         *inner.steps,
-        Step("initial", "At c = 0, u and v are independent.", lhs.subs(c, 0), mf * mg),
-        Step("integrate", "Integrate in c from 0.", lhs, expr),
+        Step("initial", "At c = 0, u and v are independent.", lhs.subs(c, 0), mf * mg,
+             latex=r"At $c = 0$, $u$ and $v$ are independent."),
+        Step("integrate", "Integrate in c from 0.", lhs, expr,
+             latex=r"Integrate in $c$ from $0$."),
     ]
     return Derivation(expr, "price", steps)

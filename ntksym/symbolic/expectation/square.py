@@ -141,11 +141,17 @@ def derive_square(f, g, depth, derive):
     lhs = GaussianExpectation.of(f, g)
     steps = [
         Step("square", "Write each activation as a sum of p(x) exp(beta x^2 + a x) "
-             "(sin and cos through complex exponentials).", None, None),
+             "(sin and cos through complex exponentials).", None, None,
+             latex=r"Write each activation as a sum of $p(x)\,e^{\beta x^2 + a x}$ "
+                   r"($\sin$ and $\cos$ through complex exponentials)."),
         Step("square", "Complete the square: E[exp(b1 u^2 + b2 v^2 + a1 u + a2 v)] = "
              "det(I - 2 B Sigma)^(-1/2) exp(m^T Sigma (I - 2 B Sigma)^(-1) m / 2); polynomial "
              "factors are derivatives in a1 and a2; take the real part.",
-             sp.Function("M")(_a1, _a2), _gaussian_mgf(*next(iter(tf))[:1], next(iter(tg))[0])),
+             sp.Function("M")(_a1, _a2), _gaussian_mgf(*next(iter(tf))[:1], next(iter(tg))[0]),
+             latex=r"Complete the square: $\mathbb{E}\bigl[e^{b_1 u^2 + b_2 v^2 + a_1 u + "
+                   r"a_2 v}\bigr] = \det(I - 2B\Sigma)^{-1/2} \exp\bigl(\tfrac12 m^\top "
+                   r"\Sigma (I - 2B\Sigma)^{-1} m\bigr)$; polynomial factors are derivatives "
+                   r"in $a_1$ and $a_2$; take the real part."),
         Step("result", "Closed form.", lhs, expr),
     ]
     return Derivation(expr, "gaussian", steps)

@@ -47,8 +47,12 @@ def derive_wick(f, g, depth, derive):
     steps = [
         Step("wick", "Expand both polynomials and apply Isserlis' theorem to each E[u^i v^j].",
              lhs, sp.Add(*[ai * bj * GaussianExpectation.of(x**i, x**j) for i, ai in enumerate(a)
-                           for j, bj in enumerate(b) if ai != 0 and bj != 0])),
+                           for j, bj in enumerate(b) if ai != 0 and bj != 0]),
+             latex=r"Expand both polynomials and apply Isserlis' theorem to each "
+                   r"$\mathbb{E}[u^i v^j]$."),
         Step("mehler", "The Hermite (Mehler) expansion sum_k alpha_k(q1) alpha_k(q2) rho^k gives "
-             "the same polynomial exactly.", lhs, mehler),
+             "the same polynomial exactly.", lhs, mehler,
+             latex=r"The Hermite (Mehler) expansion $\sum_k \alpha_k(q_1)\,\alpha_k(q_2)\,"
+                   r"\rho^k$, $\rho = c/\sqrt{q_1 q_2}$, gives the same polynomial exactly."),
     ]
     return Derivation(expr, "hermite", steps)
