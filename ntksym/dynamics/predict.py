@@ -44,8 +44,9 @@ import numpy as np
 from ntksym.core.flow import KernelFlow
 from ntksym.core.inputs import float_points
 from ntksym.core.printing import ntk_printer, text
+from ntksym.empirical.train import check_targets
 
-__all__ = ["Prediction", "predict", "solve_infinite", "check_targets", "check_times",
+__all__ = ["Prediction", "predict", "ensemble", "solve_infinite", "check_times",
            "check_positive", "check_mlp"]
 
 _KINDS = ("ntk", "nngp")
@@ -133,24 +134,6 @@ def check_mlp(net):
                          "for the symbols first (e.g. MLP(..., W_std=1.5))")
 
 
-def check_targets(y, n, name="y_train"):
-    """y as a float64 array of shape (n,) or (n, k); checks the number of rows."""
-    if y is None:
-        raise TypeError(f"{name} must be an array of shape (n,) or (n, k), got None")
-    try:
-        arr = np.asarray(y, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must hold real numbers") from None
-    if arr.ndim not in (1, 2):
-        raise ValueError(f"{name} must have shape (n,) or (n, k), got shape {arr.shape}")
-    if arr.shape[0] != n:
-        raise ValueError(f"{name} has {arr.shape[0]} rows but there are {n} training points; "
-                         f"give one target per row of X_train")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinity")
-    return arr
-
-
 def check_positive(value, name, allow_zero=False):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {value!r}")
@@ -222,7 +205,7 @@ def predict(net, X_train, y_train, X_test=None, t=None, learning_rate=1.0, diag_
     if not isinstance(cov, (bool, np.bool_)):
         raise TypeError(f"cov must be True or False, got {cov!r}")
     Xd = float_points(X_train, "X_train")
-    y = check_targets(y_train, Xd.shape[0])
+    y = check_targets(y_train, Xd.shape[0], "y_train")
     Xt = Xd if X_test is None else float_points(X_test, "X_test")
     if Xt.shape[1] != Xd.shape[1]:
         raise ValueError(f"X_test has {Xt.shape[1]} columns but X_train has {Xd.shape[1]}; "
