@@ -172,7 +172,7 @@ def solve_infinite(flow, targets):
 
 
 def predict(net, X_train, y_train, X_test=None, t=None, learning_rate=1.0, diag_reg=0.0,
-            kind="ntk", cov=False, rtol=None):
+            kind="ntk", cov=False, rtol=None, chunks=None):
     """Mean (and covariance) of infinitely wide networks trained by gradient flow for time t.
 
     Conventions of neural-tangents' ``predict.gradient_descent_mse_ensemble``: loss
@@ -192,6 +192,12 @@ def predict(net, X_train, y_train, X_test=None, t=None, learning_rate=1.0, diag_
         kind: "ntk" (gradient descent) or "nngp" (the NNGP as the training kernel).
         cov: also compute the covariance.
         rtol: relative eigenvalue threshold (default n * eps).
+        chunks: None (in memory), or a block size: the Gram matrices are then lazy dask arrays
+            computed blockwise (``net.gram(..., chunks=chunks)``) and the t = infinity mean is
+            solved blockwise by Cholesky (:func:`ntksym.gram.distributed.predict_infinite`), on
+            whatever dask scheduler is active. Only t = None, without the covariance; the
+            regularised training kernel must be numerically positive definite (use diag_reg > 0
+            or chunks=None for a singular kernel, which the eigendecomposition handles).
 
     Returns:
         :class:`Prediction`.
@@ -216,6 +222,9 @@ def predict(net, X_train, y_train, X_test=None, t=None, learning_rate=1.0, diag_
     if rtol is not None:
         rtol = check_positive(rtol, "rtol")
 
+    if chunks is not None:
+        return _predict_blockwise(net, Xd, y, Xt, X_test is None, t, times, learning_rate,
+                                  diag_reg, kind, cov, chunks)
     g_dd = net.gram(Xd)
     g_td = g_dd if X_test is None else net.gram(Xt, Xd)
     k_dd, k_td = getattr(g_dd, kind), getattr(g_td, kind)
@@ -228,6 +237,28 @@ def predict(net, X_train, y_train, X_test=None, t=None, learning_rate=1.0, diag_
     unfit = flow.unfit(y)
     return Prediction(mean, covariance, t, kind, flow.rank, Xd.shape[0],
                       flow.threshold, unfit, float(np.linalg.norm(unfit)), learning_rate,
+                      diag_reg)
+
+
+def _predict_blockwise(net, Xd, y, Xt, same, t, times, learning_rate, diag_reg, kind, cov,
+                       chunks):
+    """The t = infinity mean from dask Gram matrices, solved blockwise (see :func:`predict`)."""
+    from ntksym.gram.distributed import predict_infinite
+
+    if times is not None or cov:
+        raise ValueError("chunks= computes the t = infinity mean only: use t=None and "
+                         "cov=False, or chunks=None for finite times and the covariance")
+    k_dd = getattr(net.gram(Xd, chunks=chunks), kind)
+    k_td = k_dd if same else getattr(net.gram(Xt, Xd, chunks=chunks), kind)
+    try:
+        mean = np.asarray(predict_infinite(k_td, k_dd, y, diag_reg).compute())
+    except np.linalg.LinAlgError:
+        raise ValueError("the training kernel is numerically singular, so its blockwise "
+                         "Cholesky factorisation failed; use diag_reg > 0, or chunks=None "
+                         "(the eigendecomposition handles singular kernels)") from None
+    n = Xd.shape[0]
+    # the Cholesky factorisation succeeded: the regularised kernel is numerically PD (rank n)
+    return Prediction(mean, None, t, kind, n, n, 0.0, np.zeros_like(y), 0.0, learning_rate,
                       diag_reg)
 
 
