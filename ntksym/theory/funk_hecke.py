@@ -214,7 +214,7 @@ def _moments(f_theta, d, kmax, n, dps):
     return mids, rads
 
 
-def _two_rules(f_theta, d, kmax, n, n2, dps, rtol, zeros, max_dps):
+def _two_rules(f_theta, d, kmax, n, n2, dps, rtol, zeros, max_dps, floor=0):
     """Both rules at a precision raised until the rounding bounds meet ``rtol``."""
     for _ in range(6):
         mu1, r1 = _moments(f_theta, d, kmax, n, dps)
@@ -224,6 +224,8 @@ def _two_rules(f_theta, d, kmax, n, n2, dps, rtol, zeros, max_dps):
             if k in zeros:
                 continue
             mag = abs(mu2[k])
+            if mag <= floor:                 # below the error of the kernel values
+                continue
             if mag <= 10 * r2[k]:            # indistinguishable from 0 at this precision
                 need = max(need, 2 * dps)
             elif r2[k] > rtol * 1e-2 * mag:
@@ -236,7 +238,7 @@ def _two_rules(f_theta, d, kmax, n, n2, dps, rtol, zeros, max_dps):
 
 
 def funk_hecke(f_theta, d, kmax, rtol=1e-13, dps=40, n=None, zeros=(), max_dps=400,
-               max_doublings=2):
+               max_doublings=2, value_error=0):
     """mu_0..mu_kmax of kappa on the sphere in R^d, by Gauss--Legendre in theta.
 
     Args:
@@ -250,6 +252,10 @@ def funk_hecke(f_theta, d, kmax, rtol=1e-13, dps=40, n=None, zeros=(), max_dps=4
         n: the number of nodes of the first rule (default :func:`default_nodes`); the second
             rule has n + max(16, n // 4). Where they disagree beyond ``rtol`` the node count
             is doubled, at most ``max_doublings`` times.
+        value_error: a bound on the absolute error of the kernel values (0: exact at the
+            working precision). Since |P_k| <= 1 and the weight has mass 1, it bounds the error
+            it causes in every mu_k; it is added to ``errors``, and eigenvalues below twice it
+            are not chased.
         zeros: degrees whose eigenvalue is known to vanish (their rounding is not chased).
             An eigenvalue still within ten times its rounding radius after raising the
             precision (doubling it, up to ``max_dps``, at most five times) is returned as
@@ -266,10 +272,11 @@ def funk_hecke(f_theta, d, kmax, rtol=1e-13, dps=40, n=None, zeros=(), max_dps=4
     zeros = set(zeros)
     for attempt in range(max_doublings + 1):
         n2 = n + max(16, n // 4)
-        mu1, r1, mu2, r2, dps = _two_rules(f_theta, d, kmax, n, n2, dps, rtol, zeros, max_dps)
-        errors = [abs(a - b) + ra + rb for a, b, ra, rb in zip(mu1, mu2, r1, r2)]
+        mu1, r1, mu2, r2, dps = _two_rules(f_theta, d, kmax, n, n2, dps, rtol, zeros, max_dps,
+                                           2 * value_error)
+        errors = [abs(a - b) + ra + rb + value_error for a, b, ra, rb in zip(mu1, mu2, r1, r2)]
         bad = [k for k in range(kmax + 1) if k not in zeros and abs(mu2[k]) > 10 * r2[k]
-               and errors[k] > rtol * abs(mu2[k])]
+               and errors[k] > max(rtol * abs(mu2[k]), 3 * value_error)]
         if not bad:
             break
         if attempt == max_doublings:

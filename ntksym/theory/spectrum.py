@@ -10,7 +10,9 @@ degree k as eigenfunctions with eigenvalue mu_k and multiplicity N(d, k) (Funk--
 * the eigenvalues: exact for polynomial kernels (a finite sum of exact monomial eigenvalues),
   exact zeros where the parity structure forces them (e.g. odd k >= 3 for the depth-1 ReLU NTK
   without bias, Bietti & Mairal 2019, arXiv:1905.12173), and otherwise Funk--Hecke quadrature in
-  the angle at a working precision raised until every nonzero mu_k has 1e-13 relative accuracy,
+  the angle at a working precision raised until every nonzero mu_k has 1e-13 relative accuracy
+  (for kernels without a closed form, tanh and the like, the kernel values are float64
+  quadratures and the errors include 1e-14 kappa(1)),
 * the fitted decay mu_k ~ k^p (Geifman et al. 2020, arXiv:2007.01580; Chen & Xu 2021,
   arXiv:2009.10683: deep ReLU NTKs decay like the Laplace kernel, p = -d),
 * the sphere's positivity criterion (Schoenberg 1942; Chen, Menegatto, Sun 2003;
@@ -43,7 +45,8 @@ from ntksym.theory.harmonics import harmonic_dimension
 from ntksym.theory.sphere_criterion import INF, parity_support
 from ntksym.theory.sphere_series import exact_number, kernel_series, sphere_scale
 
-__all__ = ["Spectrum", "Decay", "spectrum", "fit_decay", "sphere_kernel_mp"]
+__all__ = ["Spectrum", "Decay", "spectrum", "fit_decay", "sphere_kernel_mp",
+           "sphere_kernel_float64"]
 
 RTOL = 1e-13
 POOR_FIT = 0.25      # rms residual of log mu_k above which a power law is called a poor fit
@@ -174,6 +177,37 @@ def sphere_kernel_mp(net, d, kind, s):
     return f
 
 
+def sphere_kernel_float64(net, d, kind, s):
+    """kappa(cos theta) in float64 (the dual's vectorised evaluation, by quadrature where it has
+    no closed form), for kernels without a closed form: mpmath there would integrate at every
+    node. Returns (function of a list of angles, value_error) with value_error = 1e-14 kappa(1)
+    (the float64 duals are accurate to a few ulps per layer)."""
+    w2, b2 = float(net.W_std**2), float(net.b_std**2)
+    standard = net.parameterization == "standard"
+    width = net.width if standard else 0
+    k = net.dual
+    r2 = float(s * d)
+
+    def f(thetas):
+        th = np.array([float(v) for v in thetas])
+        qs = []
+        q = input_layer(r2, w2, b2, d, False)[0]
+        for _ in range(net.depth):
+            qs.append(q)
+            q = w2 * float(k(q, q, q)) + b2
+        s12, theta = input_layer(r2 * np.cos(th), w2, b2, d, standard)
+        for l in range(net.depth):
+            qa = np.full_like(th, qs[l])
+            kab = np.asarray(k(qa, qa, s12), float)
+            kdot = np.asarray(k.ntk(qa, qa, s12), float) if kind == "ntk" else 0
+            s12, theta = layer_update(theta, kab, kdot, w2, b2, standard, width)
+        out = theta if kind == "ntk" else s12
+        return [mpmath.mpf(float(v)) for v in out]
+
+    k11 = f([mpmath.mpf(0)])[0]
+    return f, 1e-14 * abs(float(k11))
+
+
 class Spectrum:
     """The Mercer eigenvalues of a network's kernel on the sphere; see :func:`spectrum`.
 
@@ -243,6 +277,12 @@ class Spectrum:
     _repr_latex_ = repr_latex
 
 
+def _closed_form(net, kind):
+    from ntksym.symbolic.expectation import GaussianExpectation
+    exprs = [net.dual.expr] + ([net.dual.ntk_factor] if kind == "ntk" else [])
+    return all(e is not None and not e.has(GaussianExpectation) for e in exprs)
+
+
 def _check_args(net, d, kind, kmax, radius):
     from ntksym.network import MLP
     if not isinstance(net, MLP):
@@ -308,7 +348,11 @@ def spectrum(net, d, kind="ntk", kmax=50, radius=None, rtol=RTOL):
         dps, nodes = None, None
     else:
         zeros = {k for k, v in enumerate(exact) if v is not None and v == 0}
-        res = funk_hecke(sphere_kernel_mp(net, d, kind, s), d, kmax, rtol=rtol, zeros=zeros)
+        if _closed_form(net, kind):
+            res = funk_hecke(sphere_kernel_mp(net, d, kind, s), d, kmax, rtol=rtol, zeros=zeros)
+        else:
+            fn, err = sphere_kernel_float64(net, d, kind, s)
+            res = funk_hecke(fn, d, kmax, rtol=rtol, zeros=zeros, dps=20, value_error=err)
         mp_vals = [mpmath.mpf(0) if k in zeros else v for k, v in enumerate(res.values)]
         errors = [0.0 if k in zeros else float(e) for k, e in enumerate(res.errors)]
         dps, nodes = res.dps, res.nodes
