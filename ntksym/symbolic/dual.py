@@ -176,6 +176,9 @@ class DualKernel:
         from ntksym.backends import numeric
         from ntksym.backends import quadrature
 
+        from ntksym.core.limits import check_dps
+
+        dps = check_dps(dps)
         if which not in ("nngp", "ntk"):
             raise ValueError(f"which must be 'nngp' or 'ntk', got {which!r}")
         act = self.activation if which == "nngp" else self.activation.derivative()
@@ -257,10 +260,41 @@ class DualKernel:
             items += [("row", r) for r in equation_rows(
                 p, r"\dot{k}(q_1, q_2, c) = \partial_c k", factor, names)]
         for note in self.notes:
-            items.append(("text", "Note: " + text(note)))
+            items.append(("text", "Note: " + _tex_prose(note, p, self.activation)))
         return align(items)
 
     _repr_latex_ = repr_latex
+
+
+_PROSE_MATH = [
+    ("E[phi'(u) phi'(v)]", r"$\mathbb{E}[\phi'(u)\,\phi'(v)]$"),
+    ("E[phi(u) phi(v)]", r"$\mathbb{E}[\phi(u)\,\phi(v)]$"),
+    ("c**2 = q1*q2", r"$c^2 = q_1 q_2$"), ("dk/dc", r"$\partial_c k$"),
+    ("phi'", r"$\phi'$"), ("phi", r"$\phi$"),
+]
+
+
+def _tex_prose(s, printer=None, act=None):
+    """A note or check in words, typeset: the formulas it names in math mode, phi' (from
+    ``act``) printed by the printer, the rest escaped."""
+    import re
+
+    m = re.match(r"phi' = (.*?) contains (.*)$", s)
+    if m and printer is not None and act is not None and act.is_symbolic:
+        d = act.derivative().expr
+        if str(d) == m.group(1):
+            return r"$\phi'(x) = %s$ contains %s" % (printer.doprint(d), _tex_prose(m.group(2)))
+    out, i = [], 0
+    while i < len(s):
+        for plain, tex in _PROSE_MATH:
+            if s.startswith(plain, i) and not s[i - 1:i].isalpha():
+                out.append(tex)
+                i += len(plain)
+                break
+        else:
+            out.append(text(s[i]))
+            i += 1
+    return "".join(out)
 
 
 def _provably_zero(e):
@@ -340,7 +374,8 @@ def _dual_cached(act):
                                   GaussianExpectation.of(act, act), c, evaluate=False),
                               ntk_factor,
                               latex=r"NTK factor by Price's theorem: $\mathbb{E}[\phi'(u)\,"
-                                    r"\phi'(v)] = \partial_c k$ (checked: %s)." % text(ntk_check))]
+                                    r"\phi'(v)] = \partial_c k$ (checked: %s)."
+                                    % _tex_prose(ntk_check))]
     mean = derive_mean(act) if act.is_symbolic else None
     return DualKernel(act, expr, method, steps, ntk_factor, ntk_check, degenerate, mean, notes)
 

