@@ -157,8 +157,7 @@ def parity_support(net, d, kind="ntk", series=None, s=1):
                         f"), so no {'even' if parity == 'odd' else 'odd'} b_k is positive", d)
     mean = net.dual.mean
     if mean is None:
-        return _verdict(None, None, "E[phi(u)] is unknown, so whether Sigma^2(0) > 0 is "
-                        "undecided", d)
+        return _numeric_mean(net, d, s)
     from ntksym.core.symbols import q1 as _q1
     m = sp.simplify(mean.subs(_q1, net.W_std**2 * s))      # q_1 = Sigma^1(x, x) = w^2 s
     if m.is_zero is False:
@@ -166,3 +165,22 @@ def parity_support(net, d, kind="ntk", series=None, s=1):
                         f"E[phi(u)] = {m} != 0 at the first layer's variance: Sigma^2(0) = "
                         "w^2 E[phi]^2 > 0, so every coefficient of the next layer is positive", d)
     return _verdict(None, None, "E[phi(u)] = 0 and phi is neither odd nor even: undecided", d)
+
+
+def _numeric_mean(net, d, s):
+    """Depth >= 2 without bias when E[phi] has no closed form: decide Sigma^2(0) > 0 from a
+    float64 quadrature of E[phi(sqrt(q_1) z)] (evidence, and the reason says so)."""
+    from ntksym.backends.numeric import activation_function
+    from ntksym.backends.quadrature import expect1
+    act = net.activation
+    q = float(net.W_std**2 * s)
+    m = float(expect1(activation_function(act), q, breaks=act.breakpoints))
+    scale = float(expect1(lambda u: activation_function(act)(u) ** 2, q,
+                          breaks=act.breakpoints)) ** 0.5
+    if abs(m) > 1e-8 * max(scale, 1e-300):
+        return _verdict(INF, INF, f"depth {net.depth} >= 2, phi is not a polynomial and "
+                        f"E[phi(u)] = {m:.6g} by float64 quadrature (numerical evidence: no "
+                        "closed form for the mean), far from 0: Sigma^2(0) > 0, so every "
+                        "coefficient of the next layer is positive", d)
+    return _verdict(None, None, f"E[phi(u)] = {m:.3g} by quadrature, indistinguishable from 0: "
+                    "undecided", d)

@@ -69,7 +69,8 @@ def _compare(depth, b, d, ks):
     for k in ks:
         ref = reference_mu(lambda x: relu_ntk_reference(x, depth, b2), d, k)
         if S.exact[k] == 0:
-            assert S.eigenvalues[k] == 0.0 and abs(ref) < 1e-25
+            # the reference (tanh-sinh at 30 digits) is good to ~1e-23 absolute at k ~ 50
+            assert S.eigenvalues[k] == 0.0 and abs(ref) < 1e-20
             continue
         assert abs(S.eigenvalues_mp[k] - ref) <= 1e-12 * abs(ref), (k, S.eigenvalues_mp[k], ref)
         assert S.errors[k] <= 1e-12 * abs(ref)
