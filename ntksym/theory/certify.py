@@ -106,6 +106,26 @@ class PositivityCertificate:
     def __bool__(self):
         return self.certified
 
+    def _latex(self, printer=None):
+        """What was proved, as a LaTeX paragraph (the SymPy printer hook)."""
+        from ntksym.core.printing import text
+
+        if self.certified:
+            head = r"\textbf{Positive definite:} certified"
+            if self.lower_bound is not None:
+                head += r", $\lambda_{\min} \ge %s$" % text(str(self.lower_bound)[:12])
+        else:
+            head = r"\textbf{Positive definiteness:} not certified"
+        if self.estimate is not None:
+            head += r" (float64 estimate $%.3e$)" % self.estimate
+        head += ", method: " + text(self.method)
+        if not self.rigorous:
+            head += " (not rigorous)"
+        return head + ". " + text(self.reason) + "."
+
+    def _repr_latex_(self):
+        return self._latex()
+
 
 # --------------------------------------------------------------------------------------------
 # Exact arithmetic, shifts and estimates
