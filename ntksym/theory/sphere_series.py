@@ -424,14 +424,13 @@ def _taylor_route(net, kind, s, kmax, mp=False):
     w2, b2 = ctx.number(net.W_std**2), ctx.number(net.b_std**2)
     standard = net.parameterization == "standard"
     width = net.width if standard else 0
-    d = sp.Symbol("d")    # the first layer's 1/d cancels: <x, x'>/d = s t
     t = ctx.zeros(kmax)
     if kmax >= 1:
         t[1] = ctx.number(s)
     dot = Jet(t)                                     # xy = s t
     if standard:
         raise NotImplementedError("the standard parameterization's NTK depends on d")
-    sig, theta = input_layer(dot, w2, b2, 1, False)
+    sig, theta = input_layer(dot, w2, b2, 1, False)     # <x, x'>/d = s t: divide by 1
     q = ctx.number(s) * w2 + b2 if w2 != 0 else b2
     dual = net.dual
     k_expr, kdot_expr = dual.expr, dual.ntk_factor
@@ -444,7 +443,6 @@ def _taylor_route(net, kind, s, kmax, mp=False):
         sig, theta = layer_update(theta, kab, kdot, w2, b2, False, width)
         qk = jet_eval(k_expr, {_q1: q, _q2: q, _c: q}, 0, ctx)
         q = w2 * qk + b2
-    del d
     out = theta if kind == "ntk" else sig
     return [float(v) for v in out.a] if not mp else list(out.a)
 
