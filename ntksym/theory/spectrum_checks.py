@@ -22,6 +22,7 @@ from fractions import Fraction
 import mpmath
 import numpy as np
 
+from ntksym.network import MLP
 from ntksym.theory.funk_hecke import funk_hecke
 from ntksym.theory.spectrum import fit_decay, spectrum, sphere_kernel_mp
 
@@ -54,8 +55,7 @@ def bietti_mairal_check(d=3, kmax=120, k_lo=None, tolerance=0.1, dps=40):
     zeros not assumed) gives |mu_k| / mu_0 below 10^(10 - dps) for them, and the even decay
     exponent fitted on [k_lo, kmax] (default kmax // 2) is within ``tolerance`` of -d.
     """
-    import ntksym as nk
-    net = nk.MLP(depth=1, activation="relu", W_std=1, b_std=0)
+    net = MLP(depth=1, activation="relu", W_std=1, b_std=0)
     S = spectrum(net, d, "ntk", kmax)
     exact = all(S.exact[k] == 0 for k in range(3, kmax + 1, 2))
     res = funk_hecke(sphere_kernel_mp(net, d, "ntk", 1), d, kmax, dps=dps, max_dps=dps)
@@ -95,14 +95,13 @@ def laplace_decay_comparison(d=3, depths=(2, 3), kmax=120, k_lo=None, b_std=0,
                              tolerance=0.1):
     """Deep ReLU NTKs against the Laplace kernel: fitted mu_k ~ k^p on the same [k_lo, kmax]
     (default kmax // 2); passed when every |p_depth - p_laplace| <= ``tolerance``."""
-    import ntksym as nk
     k_lo = kmax // 2 if k_lo is None else k_lo
     lap = funk_hecke(laplace_kernel_theta(), d, kmax)
     p_lap = fit_decay([float(v) for v in lap.values], k_lo=k_lo).exponent
     out = {}
     rng = None
     for L in depths:
-        S = spectrum(nk.MLP(depth=L, activation="relu", W_std=1, b_std=b_std), d, "ntk", kmax)
+        S = spectrum(MLP(depth=L, activation="relu", W_std=1, b_std=b_std), d, "ntk", kmax)
         dec = fit_decay(S.eigenvalues, k_lo=k_lo)
         out[L] = dec.exponent
         rng = dec.k_range
@@ -140,13 +139,12 @@ class CriterionRankRow:
 
 
 def _default_nets():
-    import ntksym as nk
-    return [nk.MLP(depth=1, activation="relu"), nk.MLP(depth=1, activation="relu", b_std=0.5),
-            nk.MLP(depth=2, activation="relu"), nk.MLP(depth=1, activation="erf"),
-            nk.MLP(depth=2, activation="erf"), nk.MLP(depth=1, activation="erf", b_std=0.5),
-            nk.MLP(depth=1, activation="abs"), nk.MLP(depth=1, activation="x**3 + x**2"),
-            nk.MLP(depth=1, activation="leaky_relu"),
-            nk.MLP(depth=2, activation="x**2", b_std=1)]
+    return [MLP(depth=1, activation="relu"), MLP(depth=1, activation="relu", b_std=0.5),
+            MLP(depth=2, activation="relu"), MLP(depth=1, activation="erf"),
+            MLP(depth=2, activation="erf"), MLP(depth=1, activation="erf", b_std=0.5),
+            MLP(depth=1, activation="abs"), MLP(depth=1, activation="x**3 + x**2"),
+            MLP(depth=1, activation="leaky_relu"),
+            MLP(depth=2, activation="x**2", b_std=1)]
 
 
 def sphere_criterion_vs_rank(nets=None, d=3, kinds=("ntk", "nngp"), seed=0, certify=True):
