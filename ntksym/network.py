@@ -38,6 +38,7 @@ from ntksym.symbolic.registry import activation as _activation
 from ntksym.symbolic.dual import dual
 from ntksym.symbolic.gaussian import GaussianExpectation
 from ntksym.core.printing import ntk_printer, repr_latex, text
+from ntksym.core.limits import check_depth
 from ntksym.core.recursion import affine, input_layer, ntk_step
 from ntksym.core.symbols import c, q1, q2, xx, xy, yy
 
@@ -219,7 +220,8 @@ class MLP:
     """A fully connected network, as in neural-tangents' ``stax.serial(Dense, phi, ..., Dense)``.
 
     Args:
-        depth: number of activations L >= 1 (the network has L + 1 dense layers).
+        depth: number of activations L >= 1 (the network has L + 1 dense layers), at most
+            :data:`ntksym.core.limits.MAX_DEPTH`.
         activation: an :class:`~ntksym.Activation`, a registry name, or an expression string.
         W_std: weight standard deviation w (a number >= 0 or a SymPy symbol/expression).
         b_std: bias standard deviation b (a number >= 0 or a SymPy symbol/expression).
@@ -232,10 +234,7 @@ class MLP:
 
     def __init__(self, depth, activation, W_std=1.0, b_std=0.0, parameterization="ntk",
                  width=None):
-        if isinstance(depth, bool) or not isinstance(depth, numbers.Integral):
-            raise TypeError(f"depth must be an integer >= 1, got {depth!r}")
-        if int(depth) < 1:
-            raise ValueError(f"depth must be >= 1 (the number of activations), got {depth}")
+        depth = check_depth(depth)
         if parameterization not in ("ntk", "standard"):
             raise ValueError(f"unknown parameterization {parameterization!r}; use 'ntk' or "
                              "'standard'")

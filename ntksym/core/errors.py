@@ -19,3 +19,13 @@ class NoClosedFormError(NtksymError, NotImplementedError):
     Raised by :meth:`ntksym.DualKernel.closed_form`. (Inside the engine a strategy that does not
     apply declines with None, and the next strategy, or quadrature, takes over.)
     """
+
+
+class FloatRangeError(NtksymError, ArithmeticError):
+    """A float64 kernel left the range of float64: it overflowed to infinity, or underflowed to
+    zero (or a subnormal), at a named layer.
+
+    float64 represents magnitudes between about 2.2e-308 and 1.8e308; a Gram matrix whose inputs,
+    parameters or depth push a layer's kernel outside that range cannot be computed in float64
+    without losing every digit. The mpmath path (``net.gram(X, dps=30)``) handles any magnitude.
+    """

@@ -51,11 +51,15 @@ def recognise(act):
     """
     form = abrelu_form(act)
     if form is not None and form.offset == 0:
+        # products, not ** 2: a square beyond float64 becomes inf (caught by the range
+        # check of the diagonal chains) instead of raising a bare OverflowError here
         a, b = float(form.a), float(form.b)
-        return "abrelu", (((a + b) / 2) ** 2, ((b - a) / 2) ** 2)
+        ao, ae = (a + b) / 2, (b - a) / 2
+        return "abrelu", (ao * ao, ae * ae)
     erf = erf_scale(act)
     if erf is not None:
-        return "erf", (float(erf.scale) ** 2, float(erf.b) ** 2)
+        sc, eb = float(erf.scale), float(erf.b)
+        return "erf", (sc * sc, eb * eb)
     return "generic", None
 
 

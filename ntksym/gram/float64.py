@@ -16,6 +16,14 @@ structure of the activation, and hands the work to it:
   tanh, sigmoid, softplus, SiLU, ELU, callables with a derivative), by Mehler's series with
   Hermite tables from :mod:`ntksym.gram.mehler_tables` (compiled layer in
   :mod:`ntksym.gram.compiled.mehler`).
+
+Range. Every Gram computed here is checked for the limits of float64 (magnitudes between about
+2.2e-308 and 1.8e308), cheaply: the squared parameters and norms of the inputs, and the diagonal
+chains Sigma^l(x_i, x_i) of every layer (O(n L)) before the n1 x n2 entries are computed, and the
+outputs for infinities and NaNs after. A kernel that overflows, or underflows to zero or a
+subnormal number, raises :class:`~ntksym.core.errors.FloatRangeError`, which names the layer and
+points to ``dps=`` (the mpmath path, which handles any magnitude): no NaN, infinity or all-zero
+matrix is ever returned silently.
 """
 from __future__ import annotations
 
@@ -24,18 +32,118 @@ from typing import NamedTuple
 import numpy as np
 
 from ntksym.core.covariance import check_covariance  # noqa: F401  (re-exported)
+from ntksym.core.errors import FloatRangeError
 from ntksym.core.inputs import float_point_pair
 from ntksym.gram import closed_form, mehler
 from ntksym.gram.closed_form import recognise
 from ntksym.gram.common import HAVE_NUMBA, Inputs, mirror, output_buffers
 
 __all__ = ["check_inputs", "gram_float64", "gram_block", "diagonal_chains", "Chains", "recognise",
-           "HAVE_NUMBA"]
+           "HAVE_NUMBA", "check_range", "TINY"]
 
 #: ``check_inputs(X1, X2=None)``: the inputs as float64 arrays (:func:`ntksym.core.inputs.float_point_pair`)
 check_inputs = float_point_pair
 
 BACKENDS = (None, "numba", "numpy", "generic")
+
+#: the smallest positive normal float64; below it a kernel has lost digits (or is 0)
+TINY = float(np.finfo(float).tiny)
+
+_ADVICE = ("float64 cannot represent it; use the mpmath path, net.gram(X, dps=30), which handles "
+           "any magnitude")
+
+
+def _range_error(what, layer, kind):
+    return FloatRangeError(f"{what} {kind}s float64 at layer {layer}: {_ADVICE}")
+
+
+def _check_parameters(net):
+    """W_std**2 and b_std**2 as floats, in float64's range (else FloatRangeError)."""
+    out = []
+    for name in ("W_std", "b_std"):
+        v = abs(float(getattr(net, name)))
+        sq = v * v
+        if not np.isfinite(sq):
+            raise _range_error(f"{name}**2 (= {float(getattr(net, name)):.3g}**2)", 1, "overflow")
+        if v > 0 and sq < TINY:
+            raise _range_error(f"{name}**2 (= {float(getattr(net, name)):.3g}**2)", 1, "underflow")
+        out.append(sq)
+    return out
+
+
+def _check_inputs(X, nsq, w2, name):
+    """The squared norms of the inputs in range (layer 1 is w^2 |x|^2 / d + b^2)."""
+    if not np.all(np.isfinite(nsq)) or np.any(w2 * nsq / X.shape[1] > np.finfo(float).max):
+        raise _range_error(f"the squared norm of a row of {name} (times W_std**2 / d)", 1,
+                           "overflow")
+    if w2 > 0:
+        small = (w2 * nsq / X.shape[1] < TINY) & np.any(X != 0, axis=1)
+        if np.any(small):
+            i = int(np.argmax(small))
+            raise _range_error(f"W_std**2 |x|^2 / d of row {i} of {name} (a nonzero input)", 1,
+                               "underflow")
+
+
+def check_range(Q, w2, name="X1"):
+    """Check the diagonal chains ``Q[l, i]`` = Sigma^{l+1}(x_i, x_i) for the float64 range.
+
+    A layer overflows if one of its values is infinite or NaN; it underflows if a value falls
+    below the smallest normal float64 while the layer before was a normal positive number (a
+    variance that is exactly 0 because its input is 0, and stays 0, is not an underflow).
+
+    Raises:
+        FloatRangeError: naming the first layer that leaves the range.
+    """
+    if Q is None:
+        return
+    Q = np.asarray(Q)
+    for l in range(Q.shape[0]):
+        row = Q[l]
+        if np.all(np.isnan(row)) and l > 0:           # not filled (the Mehler path, before run)
+            return
+        if not np.all(np.isfinite(row)):
+            raise _range_error(f"the variance Sigma(x, x) of a row of {name}", l + 1,
+                               "overflow")
+        if l > 0 and w2 > 0:
+            prev = Q[l - 1]
+            if np.any((row < TINY) & (prev >= TINY)):
+                raise _range_error(f"the variance Sigma(x, x) of a row of {name}", l + 1,
+                                   "underflow")
+
+
+def _ntk_layer(net, inp, Q, i):
+    """The first layer l + 1 at which Theta^{l+1}(x_i, x_i) is not finite (or None)."""
+    with np.errstate(all="ignore"):
+        q = Q[:, i:i + 1]
+        th = (inp.n1sq[i:i + 1] + 1.0) if inp.standard else q[0].copy()
+        for l in range(net.depth):
+            qq = q[l]
+            kd = inp.w2 * np.asarray(net.dual.ntk(qq, qq, qq), dtype=float)
+            k = np.asarray(net.dual(qq, qq, qq), dtype=float)
+            th = inp.width * k + 1.0 + kd * th if inp.standard else th * kd + q[l + 1]
+            if not np.all(np.isfinite(th)):
+                return l + 2
+    return None
+
+
+def _check_outputs(net, G, T, Q1, inp):
+    """The outputs are finite; else FloatRangeError (naming the NTK's layer if possible)."""
+    if np.all(np.isfinite(G)) and np.all(np.isfinite(T)):
+        return
+    if not np.all(np.isfinite(G)):
+        raise FloatRangeError(f"the NNGP Gram matrix overflows float64 (an entry is infinite or "
+                              f"NaN although the variances are in range): {_ADVICE}")
+    layer = None
+    if inp.sym and Q1 is not None and not net.dual.ntk_degenerate:
+        bad = np.nonzero(~np.isfinite(np.diagonal(T)))[0]
+        if bad.size:
+            try:
+                layer = _ntk_layer(net, inp, Q1, int(bad[0]))
+            except Exception:                           # naming the layer is a courtesy
+                layer = None
+    where = f"at layer {layer}" if layer is not None else "at some layer"
+    raise FloatRangeError(f"the NTK Theta overflows float64 {where} (it grows with depth "
+                          f"faster than the NNGP): {_ADVICE}")
 
 
 def path(net, backend=None):
@@ -114,7 +222,12 @@ def gram_block(net, X1, X2=None, chains=None, backend=None, out=None):
     if backend == "numba" and not (HAVE_NUMBA and kind != "generic"):
         raise ValueError("the numba backend needs numba and a fast-path activation")
     use_numba = backend != "numpy"
-    inp = Inputs(net, X1, X2)
+    w2, _b2 = _check_parameters(net)
+    with np.errstate(over="ignore", under="ignore"):
+        inp = Inputs(net, X1, X2)
+    _check_inputs(X1, inp.n1sq, w2, "X1")
+    if not inp.sym:
+        _check_inputs(inp.X2, inp.n2sq, w2, "X2")
     if chains is None or chains.Q1 is None:
         Q1, Q2 = _chains(kind, params, net, inp)
     else:
@@ -125,13 +238,27 @@ def gram_block(net, X1, X2=None, chains=None, backend=None, out=None):
                 raise ValueError(f"chains.{name} has shape {Q.shape}; expected "
                                  f"{(net.depth + 1, n)} for these points")
 
+    check_range(Q1, w2, "X1")
+    if not inp.sym:
+        check_range(Q2, w2, "X2")
+
     # G holds <x, x'> and is overwritten in place by the NNGP: no extra n x n buffer
     G, T = output_buffers(out, X1.shape[0], inp.X2.shape[0])
     inp.inner_products(G)
-    if kind == "mehler":
-        mehler.run(net, G, T, Q1, Q2, inp, use_numba=use_numba)
-    else:
-        closed_form.run(kind, params, net, G, T, Q1, Q2, inp, use_numba)
+    try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            if kind == "mehler":
+                mehler.run(net, G, T, Q1, Q2, inp, use_numba=use_numba)
+            else:
+                closed_form.run(kind, params, net, G, T, Q1, Q2, inp, use_numba)
+    except (OverflowError, ZeroDivisionError, FloatingPointError) as exc:
+        raise FloatRangeError(f"a kernel left the float64 range ({type(exc).__name__}: {exc}): "
+                              f"{_ADVICE}") from exc
+    if kind == "mehler":                                # chains filled during the run
+        check_range(Q1, w2, "X1")
+        if not inp.sym:
+            check_range(Q2, w2, "X2")
+    _check_outputs(net, G, T, Q1, inp)
     if inp.sym:
         mirror(G, use_numba)
         mirror(T, use_numba)

@@ -1,7 +1,7 @@
 r"""Rigorous interval enclosures of a network's Gram matrices, layer by layer.
 
 :func:`interval_gram` runs the NNGP/NTK recursion (:mod:`ntksym.core.recursion`) in
-``mpmath.iv`` arithmetic on a closed-form dual compiled by :func:`dual_program`. The first layer
+interval arithmetic (python-flint arb balls) on a closed-form dual compiled by :func:`dual_program`. The first layer
 is computed exactly in rationals when the points and the parameters are rational (floats are
 exact binary rationals); the slack S = q1 q2 - c^2 >= 0 of every pair is carried along, so that
 square roots of it never see an enclosure that dips below zero (see
@@ -19,13 +19,12 @@ Examples
 
 >>> import mpmath
 >>> import ntksym as nk
->>> from ntksym.backends.intervals import working_precision, lower, upper
+>>> from ntksym.backends.intervals import arb, working_precision, lower, upper
 >>> prog = dual_program(nk.dual("relu").expr)
 >>> prog.expr                                  # the slack S = q1*q2 - c**2 replaces -c**2 + q1*q2
 sqrt(S)/(2*pi) - c*atan2(sqrt(S), c)/(2*pi) + c/2
->>> iv = mpmath.iv
 >>> with working_precision(30):                # k(1, 1, 0) = 1/(2 pi) for ReLU
-...     v = prog(iv.mpf(1), iv.mpf(1), iv.mpf(0), iv.mpf(1))
+...     v = prog(arb(1), arb(1), arb(0), arb(1))
 >>> with mpmath.workdps(50):
 ...     print(lower(v) <= 1 / (2 * mpmath.pi) <= upper(v), upper(v) - lower(v) < 1e-29)
 True True
@@ -37,10 +36,9 @@ from fractions import Fraction
 
 import sympy as sp
 
-from ntksym.backends.intervals import (IntervalProgram, Unsupported, exact_points, interval,
-                                       iv_from_fraction, iv_number, lower, neg, nonneg,
-                                       slack_program, upper, working_precision)
-from ntksym.backends.intervals.arithmetic import iv
+from ntksym.backends.intervals import (IntervalProgram, Unsupported, arb, exact_points,
+                                       iv_from_fraction, iv_number, nonneg, slack_program,
+                                       working_precision)
 from ntksym.core.recursion import affine, input_layer, layer_update
 from ntksym.symbolic.gaussian import GaussianExpectation
 
@@ -69,7 +67,7 @@ class IntervalGram:
     """Interval enclosures of a network's Gram matrices, layer by layer.
 
     Attributes:
-        nngp, ntk: n x n lists of intervals (``ntk`` is None unless requested).
+        nngp, ntk: n x n lists of arb balls (``ntk`` is None unless requested).
         sigma: per layer l = 1..L, the m x m enclosures of Sigma^l on the distinct points.
         kdiag, kdot_diag: per layer l = 1..L, k(q_i, q_i, q_i) and E[phi'(u)^2] at the
             variances q_i of Sigma^l (distinct points; ``kdot_diag`` None unless requested).
@@ -140,7 +138,7 @@ def interval_gram(net, X, dps=30, ntk=True, ntk_offdiag=True):
     with working_precision(dps):
         w2f, w2 = _scale(net.W_std**2)
         b2f, b2 = _scale(net.b_std**2)
-        zero = iv.mpf(0)
+        zero = arb(0)
         exact = w2f is not None and b2f is not None and \
             all(isinstance(v, Fraction) for p in U for v in p)
         sig = [[None] * m for _ in range(m)]
@@ -186,7 +184,7 @@ def interval_gram(net, X, dps=30, ntk=True, ntk_offdiag=True):
         sigmas, kdiags, kddiags = [], [], []
         for _layer in range(net.depth):
             q = [sig[i][i] for i in range(m)]
-            if discontinuous and any(lower(t) <= 0 for t in q):
+            if discontinuous and any(not t > 0 for t in q):
                 raise Unsupported(f"a variance may vanish and {act.name} is discontinuous: "
                                   "its dual is not continuous there")
             sigmas.append(sig)
@@ -223,16 +221,16 @@ def interval_gram(net, X, dps=30, ntk=True, ntk_offdiag=True):
             for i in range(m):
                 nslack[i][i] = zero
                 for j in range(i + 1, m):
-                    p = new[i][i] * new[j][j]
+                    p = nonneg(new[i][i] * new[j][j])
                     cij = new[i][j]
-                    # clip to |c| <= sqrt(q1 q2) (optional for rigour; a float test first)
-                    ca = max(abs(float(lower(cij))), abs(float(upper(cij))))
-                    if ca * ca >= float(lower(p)) * (1 - 1e-9):
-                        bound = upper(iv.sqrt(p))
-                        if lower(cij) < neg(bound) or upper(cij) > bound:
-                            cij = interval(max(lower(cij), neg(bound)), min(upper(cij), bound))
-                            new[i][j] = new[j][i] = cij
-                    nslack[i][j] = nslack[j][i] = nonneg(p - cij ** 2)
+                    # clip to |c| <= sqrt(q1 q2) (optional for rigour: both are enclosures)
+                    c2 = cij * cij
+                    if not c2 < p:
+                        bound = p.sqrt().upper()
+                        cij = cij.intersection((-bound).union(bound))
+                        new[i][j] = new[j][i] = cij
+                        c2 = cij * cij
+                    nslack[i][j] = nslack[j][i] = nonneg(p - c2)
             sig, slack = new, nslack
         nngp = [[sig[rep[i]][rep[j]] for j in range(n)] for i in range(n)]
         ntkm = [[th[rep[i]][rep[j]] for j in range(n)] for i in range(n)] \

@@ -13,6 +13,7 @@ import mpmath
 import sympy as sp
 
 from ntksym.core.inputs import point_rows
+from ntksym.core.limits import check_dps
 from ntksym.core.recursion import affine, input_layer, layer_update
 
 __all__ = ["gram_mp"]
@@ -51,8 +52,7 @@ def _matrix(X, name):
 
 def gram_mp(net, X1, X2=None, dps=30):
     """(nngp, ntk) as mpmath matrices correct to about ``dps`` digits."""
-    if isinstance(dps, bool) or not isinstance(dps, int) or not 5 <= dps <= 1000:
-        raise ValueError(f"dps must be an integer between 5 and 1000, got {dps!r}")
+    dps = check_dps(dps)
     k = net.dual
     with mpmath.workdps(dps + 10):
         A = _matrix(X1, "X1")

@@ -65,6 +65,8 @@ from fractions import Fraction
 
 import mpmath
 
+from ntksym.backends.intervals import (Unsupported, interval, iv_from_fraction, lower, to_arb,
+                                       upper, working_precision)
 from ntksym.theory.exact import exact_gram, null_vector
 from ntksym.theory.hermite_bound import hermite_certificate
 from ntksym.theory.interval_linalg import interval_cholesky_min
@@ -209,29 +211,24 @@ def _aposteriori(net, X, kind, dps, est, top, why):
                                      f"{why}; the high-precision Gram matrix is unavailable: "
                                      f"{exc}", rigorous=False)
     n = G1.rows
-    iv = mpmath.iv
-    old = iv.prec
-    try:
-        with mpmath.workdps(dps + 10):
-            iv.dps = dps + 10
-            scale = max(abs(G2[i, j]) for i in range(n) for j in range(n))
-            diff = max(abs(G1[i, j] - G2[i, j]) for i in range(n) for j in range(n))
-            rad = 10 * diff + scale * mpmath.mpf(10) ** (-dps)
-            for sigma in _sigmas(est, top, n):
-                sig = mpmath.mpf(sigma)
-                M = [[iv.mpf([G2[i, j] - rad, G2[i, j] + rad]) - (sig if i == j else 0)
-                      for j in range(n)] for i in range(n)]
-                if interval_cholesky_min(M) is not None:
-                    return PositivityCertificate(
-                        False, +sig, est, method,
-                        f"NOT A PROOF: {why}. Assuming each entry of the {dps + 15}-digit "
-                        f"quadrature Gram matrix is within {_fmt(rad, 3)} of the true value "
-                        f"(ten times the difference from a {dps}-digit computation, "
-                        f"{_fmt(diff, 3)}), G - {_fmt(sig)} I has a Cholesky factorisation "
-                        f"with positive pivots in interval arithmetic; so, under that "
-                        f"assumption, lambda_min >= {_fmt(sig)}", rigorous=False)
-    finally:
-        iv.prec = old
+    with mpmath.workdps(dps + 10), working_precision(dps + 10):
+        scale = max(abs(G2[i, j]) for i in range(n) for j in range(n))
+        diff = max(abs(G1[i, j] - G2[i, j]) for i in range(n) for j in range(n))
+        rad = 10 * diff + scale * mpmath.mpf(10) ** (-dps)
+        for sigma in _sigmas(est, top, n):
+            sig = mpmath.mpf(sigma)
+            shift = to_arb(sig)
+            M = [[interval(G2[i, j] - rad, G2[i, j] + rad) - shift if i == j else
+                  interval(G2[i, j] - rad, G2[i, j] + rad) for j in range(n)] for i in range(n)]
+            if interval_cholesky_min(M) is not None:
+                return PositivityCertificate(
+                    False, +sig, est, method,
+                    f"NOT A PROOF: {why}. Assuming each entry of the {dps + 15}-digit "
+                    f"quadrature Gram matrix is within {_fmt(rad, 3)} of the true value "
+                    f"(ten times the difference from a {dps}-digit computation, "
+                    f"{_fmt(diff, 3)}), G - {_fmt(sig)} I has a Cholesky factorisation "
+                    f"with positive pivots in interval arithmetic; so, under that "
+                    f"assumption, lambda_min >= {_fmt(sig)}", rigorous=False)
     return PositivityCertificate(False, None, est, method,
                                  f"NOT A PROOF: {why}; even the a posteriori check failed "
                                  "(the matrix looks singular or the precision is too low)",
@@ -262,8 +259,7 @@ def certify_positive_definite(net, X, kind="ntk", dps=30, method="auto", rigorou
     """
     import sympy as sp
 
-    from ntksym.backends.intervals import Unsupported
-    from ntksym.gram.interval import distinct_points, interval_gram
+    from ntksym.gram.interval import distinct_points, dual_program, interval_gram
 
     if kind not in ("ntk", "nngp"):
         raise ValueError(f"kind must be 'ntk' or 'nngp', got {kind!r}")
@@ -284,6 +280,17 @@ def certify_positive_definite(net, X, kind="ntk", dps=30, method="auto", rigorou
     if net.is_symbolic:
         return PositivityCertificate(False, None, None, "none",
                                      "W_std and b_std must be numbers")
+    if rigorous:
+        # decline at once when no rigorous path can apply (a quadrature-only dual has no closed
+        # form to enclose): no float64 Gram, no polynomial test, no interval recursion
+        try:
+            dual_program(net.dual.expr)
+        except Unsupported as exc:
+            return PositivityCertificate(
+                False, None, None, "none",
+                f"no rigorous enclosure of the Gram entries is available for "
+                f"{net.activation.name}: {exc} (rigorous=False gives a non-rigorous a "
+                f"posteriori check)")
     est = top = None
     try:
         est, top = _estimate(_float_gram(net, P, kind))
@@ -336,17 +343,14 @@ def certify_positive_definite(net, X, kind="ntk", dps=30, method="auto", rigorou
     for m in plan:
         if m == "cholesky":
             M = G.ntk if kind == "ntk" else G.nngp
-            iv = mpmath.iv
-            old = iv.prec
-            iv.dps = dps
-            try:
+            with working_precision(dps):
                 for fr in _cholesky_shifts(M, est, top, n, dps):
-                    sig = iv.mpf(fr.numerator) / fr.denominator
+                    sig = iv_from_fraction(fr)
                     A = [[M[i][j] - sig if i == j else M[i][j] for j in range(n)]
                          for i in range(n)]
                     if interval_cholesky_min(A) is not None:
                         lb = _round_down(fr)
-                        width = max(_width(M[i][j]) for i in range(n) for j in range(n))
+                        width = _widest(M)
                         return PositivityCertificate(
                             True, lb, est, "interval Cholesky",
                             f"the Gram entries were enclosed rigorously (interval evaluation "
@@ -355,8 +359,6 @@ def certify_positive_definite(net, X, kind="ntk", dps=30, method="auto", rigorou
                             f"factorisation with positive pivots in interval arithmetic, so "
                             f"lambda_min >= {_fmt(lb)}"
                             + (f" (float64 estimate {est:.3e})" if est is not None else ""))
-            finally:
-                iv.prec = old
             if est is not None and est <= 1e-12 * max(abs(top), 1e-300):
                 reasons.append("interval Cholesky: the factorisation failed even for "
                                f"sigma = 0 and the float64 estimate of lambda_min ({est:.3e}) "
@@ -366,15 +368,11 @@ def certify_positive_definite(net, X, kind="ntk", dps=30, method="auto", rigorou
                                + (f" (float64 estimate of lambda_min {est:.3e}; increase dps "
                                   "if it is positive)" if est is not None else ""))
         else:
-            iv = mpmath.iv
-            old = iv.prec
-            iv.dps = dps
             try:
-                bound, notes = hermite_certificate(net, G, kind)
+                with working_precision(dps):
+                    bound, notes = hermite_certificate(net, G, kind)
             except (Unsupported, ArithmeticError) as exc:
                 bound, notes = None, f"the Hermite coefficients could not be enclosed: {exc}"
-            finally:
-                iv.prec = old
             if bound is not None:
                 return PositivityCertificate(
                     True, bound, est, "Hermite-Gershgorin",
@@ -401,7 +399,6 @@ def _cholesky_shifts(M, est, top, n, dps):
     n * max radius of lambda_min), which gives bounds tight to many digits; otherwise, and as a
     fallback, the float64 estimate is used.
     """
-    from ntksym.backends.intervals import lower, upper
     out = []
     if n <= 40:
         try:
@@ -427,9 +424,15 @@ def _cholesky_shifts(M, est, top, n, dps):
     return out + [Fraction(0)]
 
 
-def _width(x):
-    from ntksym.backends.intervals import lower, upper
-    return upper(x) - lower(x)
+def _widest(M):
+    """The largest width (2 x radius) of the balls of the matrix M, as an mpf."""
+    widest = None
+    for row in M:
+        for x in row:
+            r = x.rad()
+            if widest is None or r > widest:
+                widest = r
+    return 2 * upper(widest)
 
 
 def _round_down(fr):

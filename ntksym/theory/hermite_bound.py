@@ -40,15 +40,19 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
+from ntksym.backends.intervals import arb, interval, lower, taylor_hermite, to_arb, upper
+
 __all__ = ["gershgorin_sums", "hermite_layer_bounds", "hermite_certificate"]
 
 _CLUSTER_TOL = 2.0**-40      # variances within this relative distance share a Taylor expansion
 
 
 def _float_up(x):
-    """The smallest-ish float >= the mpf x (rigorous: round to nearest, then one step up)."""
-    f = float(x)
-    if f < x:
+    """A float >= the upper end of the ball x (rigorous: the nearest float, then a step up if
+    it is below; the comparison of the two exact numbers is exact)."""
+    u = x.upper()
+    f = float(u)
+    if arb(f) < u:
         f = float(np.nextafter(f, np.inf))
     return f
 
@@ -61,11 +65,17 @@ def _extra(r0):
 def gershgorin_sums(rho, r_max):
     """Upper bounds on max_i sum_{j != i} rho_ij^r for r = 1, 2, ... (floats rounded up).
 
-    rho: numpy array of upper bounds on |rho_ij| (zero diagonal). Each product and each partial
-    sum is rounded to nearest and then moved one float up, so every value is an upper bound.
-    Stops at r_max, or _extra(r0) after the first r0 whose sum is < 1.
+    rho: numpy array of upper bounds on |rho_ij| (zero diagonal). Each product is rounded to
+    nearest and then moved one float up. The row sums of n nonnegative floats, in any order, are
+    within a relative gamma_n = n u / (1 - n u) of the exact sums (u = 2^-53; Higham, *Accuracy
+    and Stability of Numerical Algorithms*, 2002, section 4.2), so each sum is multiplied by
+    1 + 4 n u (> 1 / (1 - gamma_n) for n u < 1/8) and moved one float up: every value is an
+    upper bound. Stops at r_max, or _extra(r0) after the first r0 whose sum is < 1.
     """
     n = rho.shape[0]
+    if n * 2.0**-53 >= 0.125:
+        raise ValueError("too many points for the rounding bound of the Gershgorin sums")
+    grow = 1.0 + 4.0 * n * 2.0**-53
     P = rho.copy()
     out = []
     stop = r_max
@@ -73,9 +83,7 @@ def gershgorin_sums(rho, r_max):
         if r > 1:
             P = np.nextafter(P * rho, np.inf)
             P[rho == 0] = 0.0
-        s = np.zeros(n)
-        for j in range(n):
-            s = np.nextafter(s + P[:, j], np.inf)
+        s = np.nextafter(P.sum(axis=1) * grow, np.inf)
         out.append(float(s.max()) if n else 0.0)
         if out[-1] < 1.0 and stop == r_max:
             stop = min(r_max, r + _extra(r))
@@ -93,21 +101,18 @@ def hermite_layer_bounds(prog, sig, kdiag, r_max):
 
     Returns (H_all, H_ge2, m1, note): lambda_min(K) >= max(H_all, m1 * lambda_min(Sigma) + H_ge2).
     """
-    from ntksym.backends.intervals import lower, taylor_hermite, upper
-    iv = mpmath.iv
     m = len(sig)
     q = [sig[i][i] for i in range(m)]
     zero = mpmath.mpf(0)
-    if any(not lower(t) > 0 for t in q):
+    if any(not t > 0 for t in q):
         return zero, zero, zero, "a variance may be 0, so the Hermite tail bound is 0"
     # upper bounds on |rho_ij|
     rho = np.zeros((m, m))
     worst, worst_pair = 0.0, None
     for i in range(m):
         for j in range(i + 1, m):
-            r = abs(sig[i][j]) / iv.sqrt(q[i] * q[j])
-            u = min(upper(r), mpmath.mpf(1))
-            f = min(_float_up(u), 1.0)
+            r = abs(sig[i][j]) / (q[i] * q[j]).sqrt()
+            f = min(_float_up(r), 1.0)
             rho[i, j] = rho[j, i] = f
             if f > worst:
                 worst, worst_pair = f, (i, j)
@@ -139,12 +144,12 @@ def hermite_layer_bounds(prog, sig, kdiag, r_max):
     prefix, suffix = [], []
     m1 = None
     for ci, (lo, hi, members) in enumerate(clusters):
-        hull = iv.mpf([lo, hi])
+        hull = interval(lo, hi)
         co = taylor_hermite(prog, hull, order)
-        pre = [iv.mpf(0)]
+        pre = [arb(0)]
         for t in co:
             pre.append(pre[-1] + t)                 # pre[r] = sum_{k<r}
-        suf = [iv.mpf(0)] * (order + 2)
+        suf = [arb(0)] * (order + 2)
         for k in range(order, -1, -1):
             suf[k] = suf[k + 1] + co[k]             # suf[r] = sum_{r<=k<=order}
         prefix.append(pre)
@@ -157,16 +162,23 @@ def hermite_layer_bounds(prog, sig, kdiag, r_max):
     if r0 is None:
         return zero, zero, m1, note
     best, best2, best_r = zero, zero, None
+    azero = arb(0)
     for r in range(r0, order + 1):
-        g = mpmath.mpf(_one_minus_down(sums[r - 1]))
+        g = _one_minus_down(sums[r - 1])
         if not g > 0:
             continue
+        # T_i >= max(k_ii - sum_{k<r} alpha_k^2, sum_{r<=k<=order} alpha_k^2, 0), compared as
+        # exact lower endpoints (arb's lower() rounds down)
         tmin = None
         for i in range(m):
             ci = member[i]
-            ti = max(lower(kdiag[i] - prefix[ci][r]), lower(suffix[ci][r]), zero)
-            tmin = ti if tmin is None else min(tmin, ti)
-        h = lower(iv.mpf(tmin) * iv.mpf(g))
+            a, b = (kdiag[i] - prefix[ci][r]).lower(), suffix[ci][r].lower()
+            ti = a if a > b else b
+            if not ti > azero:
+                ti = azero
+            if tmin is None or ti < tmin:
+                tmin = ti
+        h = lower(tmin * arb(g))
         if h > best:
             best, best_r = h, r
         if r >= 2 and h > best2:
@@ -179,8 +191,6 @@ def hermite_layer_bounds(prog, sig, kdiag, r_max):
 
 def hermite_certificate(net, G, kind, r_max=200):
     """(lower bound or None, explanation) from the layers of an IntervalGram."""
-    from ntksym.backends.intervals import lower
-    iv = mpmath.iv
     zero = mpmath.mpf(0)
     w2 = G.w2
     lam_sig = zero          # lambda_min(Sigma^1) >= 0
@@ -188,15 +198,15 @@ def hermite_certificate(net, G, kind, r_max=200):
     notes = []
     for li, sig in enumerate(G.sigma):
         h_all, h2, m1, note = hermite_layer_bounds(G.kernel, sig, G.kdiag[li], r_max)
-        lam_k = max(h_all, lower(iv.mpf(m1) * iv.mpf(lam_sig) + iv.mpf(h2)))
-        new_sig = max(lower(w2 * iv.mpf(lam_k)), zero)
+        lam_k = max(h_all, lower(to_arb(m1) * to_arb(lam_sig) + to_arb(h2)))
+        new_sig = max(lower(w2 * to_arb(lam_k)), zero)
         if kind == "ntk":
             mdot = min(lower(t) for t in G.kdot_diag[li])
-            mdot = max(lower(w2 * iv.mpf(max(mdot, zero))), zero)
+            mdot = max(lower(w2 * to_arb(max(mdot, zero))), zero)
             if net.parameterization == "standard":
-                lam_th = lower(net.width * iv.mpf(lam_k) + iv.mpf(mdot) * iv.mpf(lam_th))
+                lam_th = lower(net.width * to_arb(lam_k) + to_arb(mdot) * to_arb(lam_th))
             else:
-                lam_th = lower(iv.mpf(new_sig) + iv.mpf(mdot) * iv.mpf(lam_th))
+                lam_th = lower(to_arb(new_sig) + to_arb(mdot) * to_arb(lam_th))
             lam_th = max(lam_th, zero)
         lam_sig = new_sig
         notes.append(f"layer {li + 1}: lambda_min(K) >= {mpmath.nstr(lam_k, 4)} ({note})")

@@ -13,11 +13,17 @@ import sympy as sp
 from hypothesis import given, settings, strategies as st
 
 import ntksym as nk
-from ntksym.backends.intervals import (SLACK, IntervalProgram, Unsupported, exact_fraction,
-                                      exact_points, iv_atan2, iv_erf, lower, slack_program,
-                                      taylor_hermite, upper, working_precision)
+from ntksym.backends.intervals import (SLACK, IntervalProgram, Unsupported, arb,
+                                      exact_fraction, exact_points, interval, iv_atan2, iv_erf,
+                                      lower, nonneg, slack_program, taylor_hermite, to_arb, upper,
+                                      working_precision)
 
-iv = mpmath.iv
+
+def ball(v):
+    """An arb ball containing the decimal string v, or the hull of a pair [lo, hi] of them."""
+    if isinstance(v, list):
+        return interval(to_arb(v[0]), to_arb(v[1]))
+    return to_arb(v)
 
 ACTS = {
     "relu": nk.activation("relu"),
@@ -40,12 +46,12 @@ POINTS = [("1", "2", "0.3"), ("0.5", "0.7", "-0.2"), ("3", "0.25", "0"),
 
 
 def _enclose(prog, a, b, c, diag=False):
-    A, B, C = (iv.mpf(v) for v in (a, b, c))
+    A, B, C = (ball(v) for v in (a, b, c))
     if diag:
-        S = iv.mpf(0)
+        S = arb(0)
     else:
         S = A * B - C * C
-        S = iv.mpf([max(lower(S), 0), upper(S)])
+        S = interval(max(lower(S), 0), upper(S))
     return prog(A, B, C, S)
 
 
@@ -85,7 +91,7 @@ def test_zero_variance_is_the_limit(name, q, expected):
     contain the true value phi(0) E[phi(v)] (computed here by hand)."""
     prog = slack_program(nk.dual(ACTS[name]).expr)
     with working_precision(30):
-        v = prog(iv.mpf(0), iv.mpf(q), iv.mpf(0), iv.mpf(0))
+        v = prog(arb(0), ball(q), arb(0), arb(0))
     with mpmath.workdps(50):
         ref = mpmath.mpf(0) if expected == 0 else \
             mpmath.mpf(sp.N(sp.sympify(expected), 50))
@@ -110,9 +116,9 @@ def test_declines_what_it_cannot_enclose():
             IntervalProgram(e, (x,))
     # a square root whose argument may be negative
     with working_precision(20), pytest.raises(Unsupported, match="nonnegative"):
-        IntervalProgram(sp.sqrt(x), (x,))(iv.mpf([-1, 1]))
+        IntervalProgram(sp.sqrt(x), (x,))(interval(-1, 1))
     with working_precision(20), pytest.raises(Unsupported, match="containing 0"):
-        IntervalProgram(1 / x, (x,))(iv.mpf([-1, 1]))
+        IntervalProgram(1 / x, (x,))(interval(-1, 1))
 
 
 def test_rewritten_functions_contain_point_values():
@@ -129,7 +135,7 @@ def test_rewritten_functions_contain_point_values():
                      (sp.log(x) * sp.erf(x), lambda t: mpmath.log(t) * mpmath.erf(t))]:
             prog = IntervalProgram(e, (x,))
             for t in ("0.3", "1.7", "1e-5"):
-                v = prog(iv.mpf(t))
+                v = prog(ball(t))
                 with mpmath.workdps(50):
                     ref = f(mpmath.mpf(t))
                     assert _inside(v, ref), (e, t)
@@ -138,7 +144,7 @@ def test_rewritten_functions_contain_point_values():
 
 @pytest.mark.parametrize("y, x", [
     (["0", "1e-20"], "-1"),                # touches the cut from above
-    ("0", ["-1", "1e-20"]),                # mpmath.iv.atan2 gives [pi, pi] here (wrong)
+    ("0", ["-1", "1e-20"]),                # mpmath.iv.atan2 gave [pi, pi] here (wrong)
     (["0", "1e-20"], ["-1e-20", "1e-20"]), # contains the origin
     (["-1e-20", "1e-20"], "-1"),           # straddles the cut
     (["0.5", "0.6"], ["-0.1", "0.1"]),
@@ -146,7 +152,7 @@ def test_rewritten_functions_contain_point_values():
 ])
 def test_atan2_encloses_samples(y, x):
     with working_precision(30):
-        Y, X = iv.mpf(y), iv.mpf(x)
+        Y, X = ball(y), ball(x)
         v = iv_atan2(Y, X)
     with mpmath.workdps(50):
         for s in (0, 0.25, 0.5, 0.75, 1):
@@ -161,13 +167,13 @@ def test_atan2_encloses_samples(y, x):
 @pytest.mark.parametrize("t", ["0", "1e-30", "0.001", "0.5", "-1.3", "3", "5.5", "9", "-30"])
 def test_erf_encloses_50_digit_value(t):
     with working_precision(30):
-        v = iv_erf(iv.mpf(t))
+        v = iv_erf(ball(t))
     with mpmath.workdps(60):
         ref = mpmath.erf(mpmath.mpf(t))
         assert _inside(v, ref)
         assert upper(v) - lower(v) <= 1e-28 * max(abs(ref), 1e-30)
     with working_precision(30):                 # monotone hull on a wide interval
-        w = iv_erf(iv.mpf(["-0.5", "2"]))
+        w = iv_erf(ball(["-0.5", "2"]))
     assert lower(w) <= mpmath.erf(-0.5) and mpmath.erf(2) <= upper(w)
 
 
@@ -190,7 +196,7 @@ def test_taylor_coefficients_are_squared_hermite_coefficients(name):
     prog = slack_program(nk.dual(act).expr)
     q = "0.7"
     with working_precision(30):
-        co = taylor_hermite(prog, iv.mpf(q), 5)
+        co = taylor_hermite(prog, ball(q), 5)
     for k in range(6):
         ref = _hermite_sq(act, q, k)
         assert _inside(co[k], ref, slack=mpmath.mpf(10) ** -20), (name, k, co[k], ref)
@@ -218,3 +224,86 @@ def test_exact_points():
         exact_points([1, 2])
     with pytest.raises(TypeError):
         exact_points(None)
+
+
+# --------------------------------------------------------------------------------------------
+# The two mpmath.iv failures that arb replaced, and arb's own wide spots
+# --------------------------------------------------------------------------------------------
+
+def test_atan2_on_the_cut_is_tight_and_correct():
+    """mpmath.iv.atan2(0, [-1, 1e-20]) returned [pi, pi], which misses atan2(0, 1e-20) = 0.
+    The arb enclosure must contain both limits 0 and pi, and no more than [0, pi] up to the
+    radius's 30-bit rounding (arb's own atan2 gives [-pi, pi] on the cut)."""
+    with working_precision(30):
+        v = iv_atan2(arb(0), interval(-1, to_arb("1e-20")))
+        w = iv_atan2(nonneg(interval(0, to_arb("1e-20"))), arb(-1))   # above the cut, left
+    with mpmath.workdps(50):
+        assert lower(v) <= 0 and upper(v) >= mpmath.pi
+        assert lower(v) >= 0 and upper(v) < mpmath.pi * (1 + 2**-28)
+        assert lower(w) <= mpmath.pi - mpmath.mpf("1e-20") and upper(w) >= mpmath.pi
+        assert upper(w) - lower(w) < 2e-20
+
+
+@pytest.mark.parametrize("lo, hi", [("0.4", "0.6"), ("-3", "-2.5"), ("0", "10"), ("-1e-30", "1e-30")])
+def test_erf_on_wide_intervals(lo, hi):
+    """mpmath.iv.erf([0.4, 0.6]) raised NoConvergence; the arb hull must contain erf on the
+    whole interval and be tight at its endpoints (erf is increasing) up to the 30-bit rounding
+    of a ball's radius (2^-26 of the widths)."""
+    with working_precision(30):
+        v = iv_erf(ball([lo, hi]))
+    with mpmath.workdps(50):
+        a, b = mpmath.erf(mpmath.mpf(lo)), mpmath.erf(mpmath.mpf(hi))
+        assert lower(v) <= a and b <= upper(v)
+        slop = 1e-25 + (b - a + mpmath.mpf(hi) - mpmath.mpf(lo)) * 2**-26
+        assert a - lower(v) < slop and upper(v) - b < slop
+
+
+def test_working_precision_sets_and_restores_flint_precision():
+    from flint import ctx
+    old = ctx.prec
+    with working_precision(50):
+        assert ctx.prec >= 166
+        third = arb(1) / 3
+    assert ctx.prec == old
+    with mpmath.workdps(80):
+        assert upper(third) - lower(third) < mpmath.mpf(10) ** -49
+        assert lower(third) <= mpmath.mpf(1) / 3 <= upper(third)
+
+
+def test_endpoints_are_exact_numbers():
+    """lower/upper return exact mpf endpoints, independent of flint's working precision."""
+    with working_precision(60):
+        x = arb(1) / 7
+    lo, hi = lower(x), upper(x)                 # read at the default (53-bit) precision
+    with mpmath.workdps(100):
+        assert lo <= mpmath.mpf(1) / 7 <= hi and hi - lo < mpmath.mpf(10) ** -58
+    assert lower(interval(-1, 2)) <= -1 and upper(interval(-1, 2)) >= 2
+    assert to_arb(mpmath.mpf(-0.1)) < 0 and to_arb(mpmath.mpf(-0.1)).is_exact()
+
+
+def test_domain_guards_decline_instead_of_nan():
+    """arb returns NaN for sqrt or log of a ball that reaches below 0; the evaluator declines."""
+    x = sp.Symbol("x")
+    with working_precision(30):
+        for e in (sp.log(x), x ** sp.Rational(1, 3), sp.sqrt(x)):
+            with pytest.raises(Unsupported):
+                IntervalProgram(e, (x,))(interval(-1, 1))
+        # the boundary value 0 is fine for sqrt and a positive rational power
+        assert upper(IntervalProgram(sp.sqrt(x), (x,))(arb(0))) == 0
+        v = IntervalProgram(x ** sp.Rational(2, 3), (x,))(nonneg(interval(0, 8)))
+    assert lower(v) <= 0 and upper(v) >= 4
+
+
+@given(st.floats(-4, 4), st.floats(0, 2))
+@settings(max_examples=40, deadline=None)
+def test_program_encloses_random_boxes(m, r):
+    """Every point value of exp(-x^2) sin(3x) + atan(x) on a box lies in its enclosure."""
+    x = sp.Symbol("x")
+    prog = IntervalProgram(sp.exp(-x**2) * sp.sin(3 * x) + sp.atan(x), (x,))
+    with working_precision(30):
+        v = prog(interval(m - r, m + r))
+    with mpmath.workdps(50):
+        for s in (0, 0.3, 0.5, 0.9, 1):
+            t = mpmath.mpf(m - r) + s * mpmath.mpf(2 * r)
+            ref = mpmath.exp(-t**2) * mpmath.sin(3 * t) + mpmath.atan(t)
+            assert lower(v) <= ref <= upper(v)

@@ -1,17 +1,31 @@
-r"""Interval arithmetic on ``mpmath.iv``: endpoints, and the functions it gets wrong or lacks.
+r"""Interval arithmetic on python-flint's arb balls: precision, endpoints, and guarded functions.
 
-Rigour. ``mpmath.iv`` rounds outward in +, -, *, /, sqrt, exp, log, sin, cos and atan2, so each
-result contains the exact value. Two of its functions are not used as they are: ``iv.atan2``
-returns wrong enclosures on boxes that touch the negative real axis (e.g.
-``atan2(0, [-1, 1e-20])`` gives ``[pi, pi]``), and ``iv.erf`` fails on intervals. atan2 is
-handled case by case here (:func:`iv_atan2`) and erf is enclosed by its alternating Taylor
-series with the remainder bound, or by the bound 0 < erfc(x) < exp(-x^2)/(x sqrt(pi)) for large
-x (:func:`iv_erf`). ``expm1`` is not used (mpmath truncates its Taylor series without a
-remainder term for tiny arguments).
+An arb ball [m +/- r] is a midpoint and a radius; every arb operation returns a ball that contains
+the exact result for every input in its argument balls (Arb, Johansson 2017,
+https://arxiv.org/abs/1611.02831), so enclosures compose rigorously. The working precision is
+flint's global ``ctx.prec``; :func:`working_precision` sets it for a block.
 
-Square roots, logarithms, reciprocals and rational powers here check their domain and raise
-:class:`Unsupported` where the argument is not provably inside it: the evaluator declines rather
-than guess.
+A few functions are wrapped rather than used as they are:
+
+* ``arb.atan2`` is rigorous but returns [-pi, pi] on every box that touches the branch cut
+  {y = 0, x <= 0}; :func:`iv_atan2` keeps the enclosures tight there (pi - atan2(y, -x) for a box
+  in y >= 0 left of the origin, [0, pi] -- every limit value -- for a box in y >= 0 containing
+  the origin).
+* ``arb.erf`` on a wide ball uses a crude derivative bound; erf is increasing, so
+  :func:`iv_erf` takes the hull of the enclosures at the two endpoints.
+* the maximum and minimum are taken endpoint-wise (:func:`iv_max`, :func:`iv_min`).
+* integer powers of a ball that contains 0 (arb's ``**`` returns NaN there) are taken from the
+  endpoints: [0, max |x|^n] for even n, the hull of the endpoint powers for odd n
+  (:func:`iv_powi`).
+
+A wide ball [m +/- r] stores its radius with a 30-bit mantissa, so its endpoints are exact only
+to about 2^-30 of its width; hulls of nonnegative quantities are therefore built with
+``nonnegative_part`` (a ball that provably contains no negative point).
+
+Square roots, logarithms, reciprocals and rational powers check their domain and raise
+:class:`Unsupported` where the argument is not provably inside it (arb would return NaN): the
+evaluator declines rather than guess. Endpoints are returned as exact mpmath numbers
+(:func:`lower`, :func:`upper`) so that tests can compare them with independent mpmath values.
 """
 from __future__ import annotations
 
@@ -19,44 +33,68 @@ from contextlib import contextmanager
 from fractions import Fraction
 
 import mpmath
+from flint import arb, ctx, fmpq, fmpz
 
-__all__ = ["iv", "Unsupported", "working_precision", "lower", "upper", "neg", "interval",
-           "iv_from_fraction", "iv_atan2", "iv_erf", "iv_sqrt", "iv_log", "iv_inv", "iv_powr",
-           "iv_max", "iv_min", "nonneg"]
+__all__ = ["arb", "Unsupported", "working_precision", "dps_to_prec", "lower", "upper", "neg",
+           "interval", "to_arb", "iv_from_fraction", "iv_atan2", "iv_erf", "iv_sqrt", "iv_log",
+           "iv_inv", "iv_powi", "iv_powr", "iv_max", "iv_min", "nonneg", "BACKEND"]
 
-iv = mpmath.iv
+#: the interval type used by :mod:`ntksym.backends.intervals`
+BACKEND = "arb"
 
 
 class Unsupported(ValueError):
     """The interval evaluator cannot enclose this expression rigorously (it declines)."""
 
 
+def dps_to_prec(dps):
+    """Bits for ``dps`` decimal digits (mpmath's rule: round((dps + 1) log2 10))."""
+    return max(1, int(round((int(dps) + 1) * 3.3219280948873626)))
+
+
 @contextmanager
 def working_precision(dps):
-    """Set ``mpmath.iv`` to ``dps`` decimal digits inside the block (restored afterwards)."""
-    old = iv.prec
-    iv.dps = dps
+    """Set flint's arb precision to ``dps`` decimal digits inside the block (restored after)."""
+    old = ctx.prec
+    ctx.prec = dps_to_prec(dps)
     try:
         yield
     finally:
-        iv.prec = old
+        ctx.prec = old
 
 
-def iv_from_fraction(fr):
-    """The narrowest-ish interval (outward rounded) containing the rational ``fr``."""
-    if fr.denominator == 1:
-        return iv.mpf(fr.numerator)
-    return iv.mpf(fr.numerator) / fr.denominator
+def _arb_to_mpf(x):
+    """The exact value of an exact arb (an endpoint) as an mpf."""
+    if x.is_finite():
+        man, exp = x.man_exp()
+        return mpmath.mp.make_mpf(mpmath.libmp.from_man_exp(int(man), int(exp)))
+    if x.is_nan():
+        return mpmath.mpf("nan")
+    return mpmath.inf if x > 0 else -mpmath.inf
+
+
+def _endpoint(x, up):
+    x = to_arb(x)
+    if not x.is_finite():
+        return mpmath.mpf("nan") if x.is_nan() else (mpmath.inf if up else -mpmath.inf)
+    old = ctx.prec
+    ctx.prec = max(old, x.mid().bits()) + 64       # arb rounds an endpoint at ctx.prec
+    try:
+        return _arb_to_mpf(x.upper() if up else x.lower())
+    finally:
+        ctx.prec = old
 
 
 def lower(x):
-    """The exact lower endpoint as an mpf (``mpmath.mpf(x.a)`` would round to mp.prec)."""
-    return mpmath.mp.make_mpf(x._mpi_[0])
+    """The lower endpoint of a ball as an mpf (exact, or rounded down far below the working
+    precision; -inf for an unbounded ball)."""
+    return _endpoint(x, False)
 
 
 def upper(x):
-    """The exact upper endpoint as an mpf."""
-    return mpmath.mp.make_mpf(x._mpi_[1])
+    """The upper endpoint of a ball as an mpf (exact, or rounded up far below the working
+    precision; +inf for an unbounded ball)."""
+    return _endpoint(x, True)
 
 
 def neg(x):
@@ -64,88 +102,102 @@ def neg(x):
     return mpmath.mp.make_mpf(mpmath.libmp.mpf_neg(x._mpf_))
 
 
+def to_arb(v):
+    """A ball containing ``v``: an arb, int, Fraction, mpf (exact), float (exact), decimal
+    string, or an ``mpmath.iv`` interval (its endpoints, exactly)."""
+    if isinstance(v, arb):
+        return v
+    if isinstance(v, bool):
+        raise TypeError("a bool is not a number")
+    if isinstance(v, int):
+        return arb(fmpz(v))
+    if isinstance(v, Fraction):
+        return iv_from_fraction(v)
+    if isinstance(v, mpmath.mpf):
+        if mpmath.isfinite(v):
+            sign, man, exp, _bc = v._mpf_               # exact: arb stores the full mantissa
+            return arb((fmpz(-int(man) if sign else int(man)), fmpz(int(exp)))) if man else \
+                arb(0)
+        return arb("nan") if mpmath.isnan(v) else arb("inf") * (1 if v > 0 else -1)
+    if isinstance(v, float):
+        return arb(v)                               # exact: a float is a binary number
+    if isinstance(v, str):
+        return arb(v)                               # rounded outward
+    if hasattr(v, "_mpi_"):                         # mpmath.iv.mpf
+        a, b = v._mpi_
+        return interval(mpmath.mp.make_mpf(a), mpmath.mp.make_mpf(b))
+    raise TypeError(f"cannot make an interval from {type(v).__name__}")
+
+
 def interval(lo, hi):
-    return iv.mpf([lo, hi])
+    """The ball containing [lo, hi] (numbers or balls; rounded outward)."""
+    return to_arb(lo).union(to_arb(hi))
+
+
+def iv_from_fraction(fr):
+    """A ball containing the rational ``fr`` (exact when it is a short binary number)."""
+    if fr.denominator == 1:
+        return arb(fmpz(fr.numerator))
+    return arb(fmpq(fr.numerator, fr.denominator))
+
+
+def _pi():
+    return arb.pi()
 
 
 def iv_atan2(y, x):
-    """atan2(y, x) on intervals, with the branch cut and the origin handled.
+    """atan2(y, x) on balls, with the branch cut and the origin handled.
 
-    Boxes away from the cut {y = 0, x <= 0} use ``iv.atan2``. A box in y >= 0 left of the origin
+    Boxes away from the cut {y = 0, x <= 0} use ``arb.atan2``. A box in y >= 0 left of the origin
     uses atan2(y, x) = pi - atan2(y, -x). A box in y >= 0 that contains the origin gives [0, pi]
     (every limit value); any other box touching the cut gives [-pi, pi].
     """
-    ya, yb, xa, xb = lower(y), upper(y), lower(x), upper(x)
-    if xa > 0 or ya > 0 or yb < 0:
-        return iv.atan2(y, x)
-    pi = iv.pi
-    if ya >= 0:
-        if xb < 0:
-            return pi - iv.atan2(y, -x)
-        return interval(0, upper(pi))
-    return interval(neg(upper(pi)), upper(pi))
-
-
-def _erf_point(x):
-    """An interval containing erf(x) for an mpf x (rigorous: series with remainder bound)."""
-    if x == 0:
-        return iv.mpf(0)
-    if x < 0:
-        return -_erf_point(neg(x))
-    prec = iv.prec
-    x2 = x * x
-    if x2 > (prec + 10) * 0.7 and x > 1:
-        # 0 < erfc(x) < exp(-x^2) / (x sqrt(pi)) for x > 0
-        X = iv.mpf(x)
-        tail = iv.exp(-X * X) / (X * iv.sqrt(iv.pi))
-        return interval(lower(1 - tail), 1)
-    extra = int(float(x2) * 1.4427) + 20            # the terms grow to ~exp(x^2)
-    old = iv.prec
-    iv.prec = prec + extra
-    try:
-        X = iv.mpf(x)
-        X2 = X * X
-        term = X                                     # x^(2n+1) / n!
-        s = X
-        n = 0
-        eps = mpmath.mpf(2) ** (-(prec + 10))
-        while True:
-            n += 1
-            term = term * X2 / n
-            b = term / (2 * n + 1)
-            if n >= float(x2) and upper(b) < eps:
-                # alternating series, terms decreasing from here on: |remainder| <= b_n
-                s = s + interval(neg(upper(b)), upper(b))
-                break
-            s = s - b if n % 2 else s + b
-        out = 2 * s / iv.sqrt(iv.pi)
-    finally:
-        iv.prec = old
-    return +out
+    if x > 0 or y > 0 or y < 0:
+        return arb.atan2(y, x)
+    pi = _pi()
+    if y >= 0:
+        if x < 0:
+            return pi - arb.atan2(y, -x)
+        return arb(0).union(pi).nonnegative_part()
+    return (-pi).union(pi)
 
 
 def iv_erf(x):
-    """erf on an interval (erf is increasing: the hull of the endpoint enclosures)."""
-    lo, hi = lower(x), upper(x)
-    if lo == hi:
-        return _erf_point(lo)
-    return interval(lower(_erf_point(lo)), upper(_erf_point(hi)))
+    """erf on a ball (erf is increasing: the hull of the endpoint enclosures of a wide ball)."""
+    if x.is_exact() or x.rel_accuracy_bits() > ctx.prec // 2:
+        return x.erf()
+    return x.lower().erf().union(x.upper().erf())
+
+
+def iv_powi(x, n):
+    """x**n for an integer n >= 0 (also when the ball x contains 0)."""
+    if n == 0:
+        return arb(1)
+    if n == 1:
+        return x
+    if x > 0 or x < 0:
+        return x ** n
+    if not x.is_finite():
+        return arb("nan")
+    if n % 2 == 0:
+        return arb(0).union(abs(x).upper() ** n).nonnegative_part()
+    return (x.lower() ** n).union(x.upper() ** n)
 
 
 def iv_sqrt(x):
-    if lower(x) < 0:
+    if not x >= 0:
         raise Unsupported(f"the argument of a square root, {x}, is not provably nonnegative")
-    return iv.sqrt(x)
+    return x.sqrt()
 
 
 def iv_log(x):
-    if not lower(x) > 0:
+    if not x > 0:
         raise Unsupported(f"the argument of a logarithm, {x}, is not provably positive")
-    return iv.log(x)
+    return x.log()
 
 
 def iv_inv(x):
-    if lower(x) <= 0 <= upper(x):
+    if not (x > 0 or x < 0):
         raise Unsupported(f"division by an interval containing 0 ({x})")
     return 1 / x
 
@@ -153,22 +205,27 @@ def iv_inv(x):
 def iv_powr(x, p):
     """x**p for a rational p (not an integer nor a half-integer), x >= 0."""
     p = Fraction(p)
-    lo = lower(x)
-    if lo > 0:
-        return iv.exp(iv_from_fraction(p) * iv.log(x))
-    if lo == 0 and p > 0:
-        hi = upper(x)
-        up = upper(iv.exp(iv_from_fraction(p) * iv.log(iv.mpf(hi)))) if hi > 0 else 0
-        return interval(0, up)
+    if x > 0:
+        return (iv_from_fraction(p) * x.log()).exp()
+    if x >= 0 and p > 0:
+        hi = x.upper()
+        if not hi > 0:
+            return arb(0)
+        up = (iv_from_fraction(p) * hi.log()).exp()
+        return arb(0).union(up).nonnegative_part()
     raise Unsupported(f"a power {p} of {x}, whose base is not provably positive")
 
 
 def iv_max(xs):
-    return interval(max(lower(x) for x in xs), max(upper(x) for x in xs))
+    lo = max((x.lower() for x in xs), key=_arb_to_mpf)
+    hi = max((x.upper() for x in xs), key=_arb_to_mpf)
+    return lo.union(hi)
 
 
 def iv_min(xs):
-    return interval(min(lower(x) for x in xs), min(upper(x) for x in xs))
+    lo = min((x.lower() for x in xs), key=_arb_to_mpf)
+    hi = min((x.upper() for x in xs), key=_arb_to_mpf)
+    return lo.union(hi)
 
 
 def nonneg(t):
@@ -177,7 +234,6 @@ def nonneg(t):
     Raises:
         ArithmeticError: the enclosure lies entirely below 0 (a bug upstream, not rounding).
     """
-    hi = upper(t)
-    if hi < 0:
+    if t < 0:
         raise ArithmeticError(f"a quantity that is >= 0 was enclosed in {t}")
-    return interval(max(lower(t), 0), hi)
+    return t if t >= 0 else t.nonnegative_part()

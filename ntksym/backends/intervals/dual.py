@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ntksym.backends.intervals.arithmetic import interval, lower, upper
+from ntksym.backends.intervals.arithmetic import nonneg
 from ntksym.backends.intervals.program import IntervalProgram
 from ntksym.core.symbols import c as _c, q1 as _q1, q2 as _q2
 
@@ -76,16 +76,16 @@ def slack_program(expr):
     Example:
         >>> import mpmath
         >>> import sympy as sp
+        >>> from flint import arb
         >>> from ntksym.core.symbols import c, q1, q2
-        >>> from ntksym.backends.intervals import working_precision
+        >>> from ntksym.backends.intervals import working_precision, lower, upper
         >>> r = sp.sqrt(q1*q2 - c**2)
         >>> relu = r / (2*sp.pi) + c / 2 - c * sp.atan2(r, c) / (2*sp.pi)    # ReLU's dual
         >>> prog = slack_program(relu)
         >>> prog.expr                               # the slack S = q1*q2 - c**2 replaces it
         sqrt(S)/(2*pi) - c*atan2(sqrt(S), c)/(2*pi) + c/2
-        >>> iv = mpmath.iv
         >>> with working_precision(30):             # k(1, 1, 0) = 1/(2 pi) for ReLU
-        ...     v = prog(iv.mpf(1), iv.mpf(1), iv.mpf(0), iv.mpf(1))
+        ...     v = prog(arb(1), arb(1), arb(0), arb(1))
         >>> with mpmath.workdps(50):
         ...     print(lower(v) <= 1 / (2 * mpmath.pi) <= upper(v), upper(v) - lower(v) < 1e-29)
         True True
@@ -106,8 +106,7 @@ def taylor_hermite(prog, q, order):
     coeffs = prog.taylor([q, q, cser, sser], order)
     out = []
     for t in coeffs:
-        hi = upper(t)
-        if hi < 0:
+        if t < 0:
             raise ArithmeticError(f"a squared Hermite coefficient is enclosed in {t} < 0")
-        out.append(interval(max(lower(t), 0), hi))
+        out.append(nonneg(t))
     return out

@@ -1,4 +1,4 @@
-"""Compile a SymPy expression into interval operations, and evaluate them on boxes.
+"""Compile a SymPy expression into interval operations, and evaluate them on boxes (arb balls).
 
 An :class:`IntervalProgram` compiles a SymPy expression into a list of interval operations. It
 evaluates the expression on intervals, returning an interval that contains every value the
@@ -19,9 +19,11 @@ from fractions import Fraction
 
 import sympy as sp
 
-from ntksym.backends.intervals.arithmetic import (Unsupported, iv, iv_atan2, iv_erf,
+from flint import arb, ctx
+
+from ntksym.backends.intervals.arithmetic import (Unsupported, iv_atan2, iv_erf,
                                                   iv_from_fraction, iv_inv, iv_log, iv_max,
-                                                  iv_min, iv_powr, iv_sqrt)
+                                                  iv_min, iv_powi, iv_powr, iv_sqrt, to_arb)
 from ntksym.backends.intervals.exact import exact_fraction
 from ntksym.backends.intervals.series import series_op
 
@@ -132,74 +134,60 @@ class IntervalProgram:
     # -- interval evaluation ---------------------------------------------------------------
     @staticmethod
     def _scalar(kind, a, data):
-        if kind == "add":
-            s = a[0]
-            for t in a[1:]:
-                s = s + t
-            return s
-        if kind == "mul":
-            s = a[0]
-            for t in a[1:]:
-                s = s * t
-            return s
-        if kind == "powi":
-            return a[0] ** data if data else iv.mpf(1)
-        if kind == "inv":
-            return iv_inv(a[0])
-        if kind == "sqrt":
-            return iv_sqrt(a[0])
-        if kind == "powr":
-            return iv_powr(a[0], data)
-        if kind == "exp":
-            return iv.exp(a[0])
-        if kind == "log":
-            return iv_log(a[0])
-        if kind == "sin":
-            return iv.sin(a[0])
-        if kind == "cos":
-            return iv.cos(a[0])
-        if kind == "erf":
-            return iv_erf(a[0])
-        if kind == "atan2":
-            return iv_atan2(a[0], a[1])
-        if kind == "abs":
-            return abs(a[0])
-        if kind == "max":
-            return iv_max(a)
-        if kind == "min":
-            return iv_min(a)
-        if kind == "const":
-            return iv_from_fraction(data)
-        if kind == "pi":
-            return iv.pi
-        if kind == "e":
-            return iv.e
-        raise AssertionError(kind)
+        return _SCALAR[kind](a, data)
 
     def _constants(self):
-        prec = iv.prec
+        prec = ctx.prec
         if prec not in self._consts:
             vals = {}
             for i, (kind, args, data) in enumerate(self.ops):
                 if self.const[i]:
-                    vals[i] = self._scalar(kind, [vals[a] for a in args], data)
+                    vals[i] = _SCALAR[kind]([vals[a] for a in args], data)
             self._consts[prec] = vals
         return self._consts[prec]
 
+    def _compiled(self):
+        """The program as one straight-line Python function of the variables (per precision).
+
+        The source is generated from the operation list only -- node indices, integer
+        exponents and the names of the functions below; constants are passed in a namespace,
+        never as text -- so it runs no user-supplied code. It saves the interpreter overhead
+        of dispatching every operation (the Gram recursion calls a dual program n^2 L times).
+        """
+        key = ("fn", ctx.prec)
+        if key in self._consts:
+            return self._consts[key]
+        consts = self._constants()
+        ns = {"TO_ARB": to_arb, "ARB": arb}
+        ns.update({f"F_{k}": f for k, f in _SCALAR.items()})
+        lines = []
+        names = [f"v{i}" for i in range(len(self.variables))]
+        for i, (kind, args, data) in enumerate(self.ops):
+            t = f"t{i}"
+            if self.const[i]:
+                ns[f"C{i}"] = consts[i]
+                lines.append(f"    {t} = C{i}")
+            elif kind == "var":
+                lines.append(f"    {t} = {names[data]} if type({names[data]}) is ARB else "
+                             f"TO_ARB({names[data]})")
+            elif kind == "add":
+                lines.append(f"    {t} = " + " + ".join(f"t{a}" for a in args))
+            elif kind == "mul":
+                lines.append(f"    {t} = " + " * ".join(f"t{a}" for a in args))
+            else:
+                ns[f"D{i}"] = data
+                lines.append(f"    {t} = F_{kind}([{', '.join(f't{a}' for a in args)}], D{i})")
+        src = f"def program({', '.join(names)}):\n" + "\n".join(lines) + \
+            f"\n    return t{self.out}\n"
+        exec(compile(src, "<IntervalProgram>", "exec"), ns)   # noqa: S102 (generated above)
+        self._consts[key] = ns["program"]
+        return ns["program"]
+
     def __call__(self, *values):
-        """An interval containing the expression on the box ``values`` (one per variable)."""
+        """A ball containing the expression on the box ``values`` (one arb per variable)."""
         if len(values) != len(self.variables):
             raise TypeError(f"expected {len(self.variables)} values, got {len(values)}")
-        consts = self._constants()
-        v = [None] * len(self.ops)
-        for i, (kind, args, data) in enumerate(self.ops):
-            if self.const[i]:
-                v[i] = consts[i]
-            elif kind == "var":
-                v[i] = values[data]
-            else:
-                v[i] = self._scalar(kind, [v[a] for a in args], data)
-        return v[self.out]
+        return self._compiled()(*values)
 
     # -- Taylor series ---------------------------------------------------------------------
     def taylor(self, values, order):
@@ -224,11 +212,47 @@ class IntervalProgram:
         out = v[self.out]
         if not isinstance(out, list):
             out = [out] + [0] * order
-        return [t if not isinstance(t, int) else iv.mpf(t) for t in out]
+        return [t if not isinstance(t, int) else arb(t) for t in out]
+
+
+def _fold_add(a, _data):
+    s = a[0]
+    for t in a[1:]:
+        s = s + t
+    return s
+
+
+def _fold_mul(a, _data):
+    s = a[0]
+    for t in a[1:]:
+        s = s * t
+    return s
+
+
+_SCALAR = {
+    "add": _fold_add,
+    "mul": _fold_mul,
+    "powi": lambda a, n: iv_powi(a[0], n),
+    "inv": lambda a, _d: iv_inv(a[0]),
+    "sqrt": lambda a, _d: iv_sqrt(a[0]),
+    "powr": lambda a, p: iv_powr(a[0], p),
+    "exp": lambda a, _d: a[0].exp(),
+    "log": lambda a, _d: iv_log(a[0]),
+    "sin": lambda a, _d: a[0].sin(),
+    "cos": lambda a, _d: a[0].cos(),
+    "erf": lambda a, _d: iv_erf(a[0]),
+    "atan2": lambda a, _d: iv_atan2(a[0], a[1]),
+    "abs": lambda a, _d: abs(a[0]),
+    "max": lambda a, _d: iv_max(a),
+    "min": lambda a, _d: iv_min(a),
+    "const": lambda _a, fr: iv_from_fraction(fr),
+    "pi": lambda _a, _d: arb.pi(),
+    "e": lambda _a, _d: arb(1).exp(),
+}
 
 
 def iv_number(v):
-    """An interval containing the real number v (a number, string or SymPy constant)."""
+    """A ball containing the real number v (a number, string or SymPy constant)."""
     fr = exact_fraction(v)
     if fr is not None:
         return iv_from_fraction(fr)

@@ -1,4 +1,4 @@
-"""Truncated Taylor series with interval coefficients (automatic differentiation).
+"""Truncated Taylor series with interval (arb ball) coefficients (automatic differentiation).
 
 A series is a list of ``n`` coefficients; exact zeros are the int 0 (they cost nothing).
 :func:`series_op` applies one operation of an :class:`~.program.IntervalProgram` to series.
@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ntksym.backends.intervals.arithmetic import (Unsupported, iv, iv_atan2, iv_erf,
+from flint import arb
+
+from ntksym.backends.intervals.arithmetic import (Unsupported, iv_atan2, iv_erf,
                                                   iv_from_fraction, iv_inv, iv_log, iv_powr,
                                                   lower, upper)
 
@@ -18,7 +20,7 @@ def _as_series(x, n):
     """x as a list of n coefficients whose constant term is an interval (not the int 0)."""
     x = list(x) if isinstance(x, list) else [x] + [0] * (n - 1)
     if isinstance(x[0], int):
-        x[0] = iv.mpf(x[0])
+        x[0] = arb(x[0])
     return x
 
 
@@ -76,10 +78,10 @@ def _sinv(x, n):
 
 
 def _ssqrt(x, n):
-    if not lower(x[0]) > 0:
+    if not x[0] > 0:
         raise Unsupported("Taylor expansion of a square root at a point where its argument "
                           "may vanish")
-    y0 = iv.sqrt(x[0])
+    y0 = x[0].sqrt()
     y = [y0] + [0] * (n - 1)
     two_y0 = 2 * y0
     for k in range(1, n):
@@ -92,7 +94,7 @@ def _ssqrt(x, n):
 
 
 def _spowr(x, p, n):
-    if not lower(x[0]) > 0:
+    if not x[0] > 0:
         raise Unsupported("Taylor expansion of a power at a point where its base may vanish")
     P = iv_from_fraction(Fraction(p))
     y = [iv_powr(x[0], p)] + [0] * (n - 1)
@@ -106,7 +108,7 @@ def _spowr(x, p, n):
 
 
 def _sexp(x, n):
-    y = [iv.exp(x[0])] + [0] * (n - 1)
+    y = [x[0].exp()] + [0] * (n - 1)
     for k in range(1, n):
         s = 0
         for j in range(1, k + 1):
@@ -128,8 +130,9 @@ def _slog(x, n):
 
 
 def _ssincos(x, n):
-    s = [iv.sin(x[0])] + [0] * (n - 1)
-    c = [iv.cos(x[0])] + [0] * (n - 1)
+    s0, c0 = x[0].sin_cos()
+    s = [s0] + [0] * (n - 1)
+    c = [c0] + [0] * (n - 1)
     for k in range(1, n):
         a, b = 0, 0
         for j in range(1, k + 1):
@@ -153,7 +156,7 @@ def series_op(kind, a, data, order):
     x = _as_series(a[0], n)
     if kind == "powi":
         if data == 0:
-            return iv.mpf(1)
+            return arb(1)
         out, base, m = None, x, data
         while m:
             if m & 1:
@@ -178,7 +181,7 @@ def series_op(kind, a, data, order):
     if kind == "erf":
         e = _sexp(_sneg(_smul(x, x, n)), n)                   # exp(-u^2)
         d = _smul(e, _deriv(x, n), n)
-        k = 2 / iv.sqrt(iv.pi)
+        k = 2 / arb.pi().sqrt()
         return _integ([t * k if not isinstance(t, int) else 0 for t in d], iv_erf(x[0]), n)
     if kind == "atan2":
         y, xx = _as_series(a[0], n), _as_series(a[1], n)
@@ -186,9 +189,9 @@ def series_op(kind, a, data, order):
         g = _sadd([_smul(xx, _deriv(y, n), n), _sneg(_smul(y, _deriv(xx, n), n))], n)
         return _integ(_smul(g, _sinv(h, n), n), iv_atan2(y[0], xx[0]), n)
     if kind == "abs":
-        if lower(x[0]) > 0:
+        if x[0] > 0:
             return x
-        if upper(x[0]) < 0:
+        if x[0] < 0:
             return _sneg(x)
         raise Unsupported("Taylor expansion of Abs at a point where its argument may vanish")
     if kind in ("max", "min"):

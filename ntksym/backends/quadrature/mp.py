@@ -25,6 +25,7 @@ from ntksym.backends.quadrature.checks import check_callable
 from ntksym.backends.quadrature.legendre import mp_legendre
 from ntksym.backends.quadrature.rule import MAX_LEVEL
 from ntksym.core.covariance import COV_RTOL
+from ntksym.core.limits import check_dps
 
 __all__ = ["expect1_mp", "expect2_mp"]
 
@@ -239,9 +240,7 @@ def _mp_gl(func, panels, prec):
 
 
 def _mp_setup(dps):
-    if isinstance(dps, bool) or not isinstance(dps, (int, np.integer)) or dps < 1:
-        raise ValueError(f"dps must be a positive integer, got {dps!r}")
-    return int(dps) + _MP_GUARD
+    return check_dps(dps, minimum=1) + _MP_GUARD
 
 
 def _mp_round(value, dps):
