@@ -53,6 +53,10 @@ _ADVICE = ("float64 cannot represent it; use the mpmath path, net.gram(X, dps=30
            "any magnitude")
 
 
+#: sqrt of the largest float64: products of two variances above it overflow
+_ROOT_MAX = float(np.sqrt(np.finfo(float).max))
+
+
 def _range_error(what, layer, kind):
     return FloatRangeError(f"{what} {kind}s float64 at layer {layer}: {_ADVICE}")
 
@@ -131,8 +135,13 @@ def _check_outputs(net, G, T, Q1, inp):
     if np.all(np.isfinite(G)) and np.all(np.isfinite(T)):
         return
     if not np.all(np.isfinite(G)):
-        raise FloatRangeError(f"the NNGP Gram matrix overflows float64 (an entry is infinite or "
-                              f"NaN although the variances are in range): {_ADVICE}")
+        big = np.nonzero(np.any(np.asarray(Q1) > _ROOT_MAX, axis=1))[0] if Q1 is not None \
+            else np.array([], dtype=int)
+        where = (f"at layer {int(big[0]) + 1}, where a variance Sigma(x, x) exceeds "
+                 f"{_ROOT_MAX:.3g} and the product q1 q2 of two variances overflows"
+                 if big.size else "(an entry is infinite or NaN although the variances are in "
+                 "range)")
+        raise FloatRangeError(f"the NNGP Gram matrix overflows float64 {where}: {_ADVICE}")
     layer = None
     if inp.sym and Q1 is not None and not net.dual.ntk_degenerate:
         bad = np.nonzero(~np.isfinite(np.diagonal(T)))[0]
