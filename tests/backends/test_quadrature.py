@@ -14,6 +14,7 @@ from hypothesis import given, settings, strategies as st
 from scipy.special import erf, expit
 
 from ntksym.backends import quadrature as Q
+from ntksym.backends.quadrature.rule import row_sums
 
 # ------------------------------------------------------------------------------------------
 # test functions: numpy version, mpmath version
@@ -428,6 +429,47 @@ def test_hypothesis_relu_step(l1, l2, rho):
     for name in ("relu", "step", "sign"):
         f = FUN[name][0]
         check(Q.expect2(f, f, a, b, c), closed2(name, a, b, c), scale2(name, a, b))
+
+
+def test_sign_small_rho_regression():
+    """Found by test_hypothesis_relu_step (l1 = l2 = 2, rho = 2**-8): the rotated plane carried
+    rho with an absolute error ~1e-16, a relative 1.3e-13 of (2/pi) asin(rho)."""
+    got = float(Q.expect2(np.sign, np.sign, 100.0, 100.0, 100.0 / 256))
+    ref = closed2("sign", 100.0, 100.0, 100.0 / 256)
+    assert abs(got - float(ref)) <= 4e-15 * abs(ref), (got, ref)
+
+
+SMALL_RHO_CASES = [(q1, q2, r) for q1, q2 in [(1e-6, 1e-6), (1e-3, 1e-3), (1.0, 1.0),
+                                              (3.0, 3.0), (100.0, 100.0), (1e3, 1e3),
+                                              (1e-6, 1e3), (0.3, 30.0), (100.0, 1e-2)]
+                   for r in [2.0 ** -8, -(2.0 ** -8), 0.003, -0.0017, 0.01, 0.05]]
+
+
+@pytest.mark.parametrize("name", ["step", "sign"])
+def test_step_sign_small_rho(name):
+    """E ~ rho * scale for sign: the error must be relative to rho, not ~1e-16 absolute."""
+    q1, q2, r = (np.array(v) for v in zip(*SMALL_RHO_CASES))
+    c = r * np.sqrt(q1 * q2)
+    f = FUN[name][0]
+    got = Q.expect2(f, f, q1, q2, c)
+    for i in range(len(SMALL_RHO_CASES)):
+        ref = closed2(name, q1[i], q2[i], c[i])
+        err = abs(float(got[i]) - float(ref))
+        # measured: <= 2e-14 relative (3e-17 absolute) for sign at |rho| < 0.01, else 4e-15
+        assert err <= 4e-15 * abs(ref) + 5e-17, (SMALL_RHO_CASES[i], got[i], float(ref))
+
+
+def test_row_sums_are_accurate():
+    rng = np.random.default_rng(1)
+    for m in (1, 2, 3, 7, 24, 97, 1000):
+        x = rng.standard_normal((5, m)) * np.exp(rng.uniform(-3, 3, (5, m)))
+        x[:, -1] = -x[:, :-1].sum(axis=1) + rng.standard_normal(5) * 1e-3  # cancellation
+        ref = np.array([math.fsum(row) for row in x])
+        got = row_sums(x.copy())
+        bound = 2.3e-16 * np.abs(ref) + 1e-30 * np.abs(x).sum(axis=1)
+        assert np.all(np.abs(got - ref) <= bound), (m, got, ref)
+    assert row_sums(np.zeros((3, 0))).tolist() == [0.0, 0.0, 0.0]
+    assert np.isinf(row_sums(np.array([[np.inf, 1.0, 2.0]])))[0]
 
 
 def test_batch_of_1000_is_fast():

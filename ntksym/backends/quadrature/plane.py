@@ -19,6 +19,16 @@ inner line at 45 degrees or more, whatever ``rho`` is. Hence
   ``sqrt(1 - rho^2)`` or ``|rho|`` appears, as it would in the naive ``z1``/``z2`` order (where
   ``E[g(v) | z1]`` is a kink smoothed over ``s``, which Gauss-Legendre cannot resolve).
 
+For ``|rho| <= 1/2`` the plane is *not* rotated: the inner lines run along ``z2``, parallel to
+the kinks of ``f`` (which become outer edges, at ``z1 = breaks_f / sqrt(q1)``, exactly), and the
+kinks of ``g`` cross them at ``60`` degrees or more, at ``z2 = (b / sqrt(q2) - rho z1) / s``.
+Then ``rho`` enters the rule as itself, with a relative rounding error: in the rotated frame the
+angle between the kink families is carried by half-angle cosines and sines of size ~0.7, with
+an *absolute* error of ~1e-16, which for ``sign`` (``E = (2/pi) asin(rho)``) at ``rho ~ 0.004``
+was a relative error of ~1e-13. For the same reason the inner sums are computed with
+:func:`.rule.row_sums` (error-free TwoSum cascade): at small ``rho`` the products of odd
+functions cancel from ~1 to ~``rho`` on every line, and a plain sum left ~1e-15 absolute.
+
 Degenerate cases are exact: ``q1 == 0`` gives ``f(0) E[g(v)]`` (likewise ``q2 == 0``),
 ``c == 0`` gives ``E[f(u)] E[g(v)]``, and ``c^2 >= q1 q2`` (``s == 0``; a rounding overshoot up
 to a relative ``1e-12`` is accepted) gives the one-dimensional
@@ -31,10 +41,13 @@ from ntksym.backends.quadrature.checks import as_breaks, check_callable, check_n
 from ntksym.backends.quadrature.line import integrate_lines, resolve1
 from ntksym.backends.quadrature.rule import (CHUNK, evaluate, grade, grid_keys, groups,
                                              growth_rate, growth_shift, n_panels, nodes,
-                                             value_at_zero)
+                                             row_sums, value_at_zero)
 from ntksym.core.covariance import check_covariance
 
 __all__ = ["expect2"]
+
+# Up to this |rho| the plane is not rotated (see the module docstring).
+_RHO_FLAT = 0.5
 
 
 def _two_prod(a, b):
@@ -93,10 +106,12 @@ def _expect2_general(f, g, sq1, sq2, rho, s, bf, bg, rf, rg, n):
         sh = np.sqrt(0.5 * (1.0 - rho))     # sin(theta/2), accurate for rho < 0
         sh_p = s / (2.0 * ch)
         ch_n = s / (2.0 * sh)
-    A1 = np.where(pos, ch, sh)
-    B1 = np.where(pos, -sh_p, ch_n)
-    A2 = np.where(pos, ch, -sh)
-    B2 = np.where(pos, sh_p, ch_n)
+    # |rho| <= 1/2: no rotation (inner along z2, so f's kinks are outer edges; see _RHO_FLAT)
+    flat = np.abs(rho) <= _RHO_FLAT
+    A1 = np.where(flat, 0.0, np.where(pos, ch, sh))
+    B1 = np.where(flat, 1.0, np.where(pos, -sh_p, ch_n))
+    A2 = np.where(flat, s, np.where(pos, ch, -sh))
+    B2 = np.where(flat, rho, np.where(pos, sh_p, ch_n))
     # u = sq1 (A1 w1 + B1 w2), v = sq2 (A2 w1 + B2 w2); inner along w1, outer along w2
     a1, a2 = sq1 * A1, sq2 * A2
     x1, x2 = sq1 * B1, sq2 * B2
@@ -105,9 +120,11 @@ def _expect2_general(f, g, sq1, sq2, rho, s, bf, bg, rf, rg, n):
     bg_all = np.concatenate([zero, bg[None, :] / sq2[:, None]], axis=1)   # (B, Pg)
     npf, npg = bf_all.shape[1], bg_all.shape[1]
     # coincidence points of the two kink families (excluding the (0, 0) pair, which is 0)
+    # (unrotated: the kinks of f are the lines w2 = bf_all, exactly)
     with np.errstate(all="ignore"):
         co = (A1[:, None, None] * bg_all[:, None, :] - A2[:, None, None] * bf_all[:, :, None])
         co = co / s[:, None, None]
+    co = np.where(flat[:, None, None], bf_all[:, :, None], co)
     co = np.nan_to_num(co.reshape(B, -1)[:, 1:], nan=0.0, posinf=1e300, neginf=-1e300)
     # scales: oscillation is resolved at the sum of the frequencies of the two factors, the
     # grading next to a kink at the scale of the function that has it
@@ -133,15 +150,22 @@ def _expect2_general(f, g, sq1, sq2, rho, s, bf, bg, rf, rg, n):
         for s0 in range(0, b * M2, step):
             e = ent[s0:s0 + step]
             z2 = flat_w2[s0:s0 + step][:, None]
-            pts = np.concatenate([(bf_all[e] - B1[e, None] * z2) / A1[e, None],
-                                  (bg_all[e] - B2[e, None] * z2) / A2[e, None]], axis=1)
+            pg = (bg_all[e] - B2[e, None] * z2) / A2[e, None]
+            with np.errstate(all="ignore"):
+                pf = (bf_all[e] - B1[e, None] * z2) / A1[e, None]
+            # unrotated: f is constant along the line; its points repeat one of g's (a
+            # zero-width panel; their graded edges, at distance inf, are clipped to the range)
+            pf = np.where(flat[e, None], pg[:, :1], pf)
+            pts = np.concatenate([pf, pg], axis=1)
             w1, wt1 = nodes(pts, d_in[e], None, key_in, n)
             u = w1 * a1[e, None]
             u += x1[e, None] * z2
             v = w1 * a2[e, None]
             v += x2[e, None] * z2
-            H[s0:s0 + step] = np.einsum("ij,ij,ij->i", wt1, evaluate(f, u), evaluate(g, v))
-        out[idx] = np.einsum("ij,ij->i", wt2, H.reshape(b, M2))
+            prod = evaluate(f, u) * evaluate(g, v)
+            prod *= wt1
+            H[s0:s0 + step] = row_sums(prod)
+        out[idx] = row_sums(wt2 * H.reshape(b, M2))
     return out
 
 
