@@ -115,6 +115,13 @@ _PREAMBLE = r"""\documentclass[10pt]{article}
 """
 
 
+def _tex(s):
+    """Plain text for LaTeX, with reST literals ``like this`` as typewriter text."""
+    parts = str(s).split("``")
+    return "".join(text(p) if i % 2 == 0 else r"\texttt{%s}" % text(p)
+                   for i, p in enumerate(parts))
+
+
 def _fit(math):
     """A display formula shrunk to the line width when it is wider."""
     return (r"\begin{center}\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}"
@@ -130,21 +137,21 @@ def latex(summary, plots=None):
            r"proof & result & method & error & tolerance & time \\", r"\midrule", r"\endhead"]
     for r in summary.results:
         out.append(r"%s & %s & {\raggedright %s} & %s & %s & %.2f\,s \\" % (
-            text(r.name).replace(r"\_", r"\_\allowbreak{}"), r.status, text(r.method),
+            text(r.name).replace(r"\_", r"\_\allowbreak{}"), r.status, _tex(r.method),
             text(format_number(r.error)), text(format_number(r.tolerance)), r.time))
     out += [r"\bottomrule", r"\end{longtable}", r"\section*{The proofs}"]
     for r in summary.results:
         out.append(r"\subsection*{%s: %s}" % (text(r.name), r.status))
-        out.append(r"\noindent\textbf{Claim.} %s\par" % text(r.claim))
+        out.append(r"\noindent\textbf{Claim.} %s\par" % _tex(r.claim))
         if r.source:
-            out.append(r"\noindent\textbf{Source.} %s\par" % text(r.source))
+            out.append(r"\noindent\textbf{Source.} %s\par" % _tex(r.source))
         out.append(r"\noindent\textbf{Method.} %s. Error %s, tolerance %s, %.2f\,s.\par"
-                   % (text(r.method), text(format_number(r.error)),
+                   % (_tex(r.method), text(format_number(r.error)),
                       text(format_number(r.tolerance)), r.time))
         if r.details:
-            out.append(r"\noindent\textbf{Measured.} %s\par" % text(r.details))
+            out.append(r"\noindent\textbf{Measured.} %s\par" % _tex(r.details))
         if r.message:
-            out.append(r"\noindent\textbf{Failed.} %s\par" % text(r.message))
+            out.append(r"\noindent\textbf{Failed.} %s\par" % _tex(r.message))
         if r.formula is not None and r.passed:
             out.append(_fit(printer.doprint(r.formula)))
     if plots:

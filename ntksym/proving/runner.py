@@ -135,10 +135,14 @@ def _load(proof):
     return module
 
 
-def _where(exc):
-    """file:line of the innermost frame of the traceback that lies in a proof file."""
+def _where(exc, path):
+    """file:line of the innermost traceback frame in the proof file itself (else the last)."""
     frames = traceback.extract_tb(exc.__traceback__)
-    return f" ({pathlib.Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+    if not frames:
+        return ""
+    own = [f for f in frames if pathlib.Path(f.filename).resolve() == path.resolve()]
+    f = (own or frames)[-1]
+    return f" ({pathlib.Path(f.filename).name}:{f.lineno})"
 
 
 def run_proof(proof):
@@ -156,7 +160,7 @@ def run_proof(proof):
                             f"got {type(result).__name__}")
     except Exception as exc:  # a failed proof never stops the run
         kind = "" if isinstance(exc, ClaimFailed) else f"{type(exc).__name__}: "
-        return base.with_(passed=False, method="(raised)", message=f"{kind}{exc}{_where(exc)}",
+        return base.with_(passed=False, method="(raised)", message=f"{kind}{exc}{_where(exc, proof.path)}",
                           time=time.perf_counter() - t0)
     return result.with_(name=proof.name, claim=result.claim or proof.claim,
                         source=result.source or proof.source, passed=True,
