@@ -38,6 +38,11 @@ def test_huge_inputs_raise_float_range_error(act):            # issue: 1e200 gav
 def test_tiny_inputs_without_bias_underflow():
     err = _quick(lambda: nk.MLP(2, "relu", 1.5, 0).gram(X * 1e-200), nk.FloatRangeError)
     assert "underflow" in str(err) and "layer 1" in str(err)
+    # with bias the lost term is far below the last digit of b^2: a valid Gram
+    g = nk.MLP(2, "relu", 1.5, 0.3).gram(X * 1e-200)
+    assert np.all(np.isfinite(g.ntk)) and np.all(g.nngp > 0)
+    # subnormal variances (gradual underflow) are computed, not refused
+    assert np.all(np.isfinite(nk.MLP(2, "relu", 1.3, 0).gram([[0, 0, 7.7e-156], [1, 0, 0]]).nngp))
 
 
 @pytest.mark.parametrize("W, b", [(1e-320, 0.3), (1e-320, 0), (1e-170, 0.3)])

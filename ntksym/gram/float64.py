@@ -20,8 +20,8 @@ structure of the activation, and hands the work to it:
 Range. Every Gram computed here is checked for the limits of float64 (magnitudes between about
 2.2e-308 and 1.8e308), cheaply: the squared parameters and norms of the inputs, and the diagonal
 chains Sigma^l(x_i, x_i) of every layer (O(n L)) before the n1 x n2 entries are computed, and the
-outputs for infinities and NaNs after. A kernel that overflows, or underflows to zero or a
-subnormal number, raises :class:`~ntksym.core.errors.FloatRangeError`, which names the layer and
+outputs for infinities and NaNs after. A kernel that overflows, or underflows to zero (a
+parameter: to a subnormal), raises :class:`~ntksym.core.errors.FloatRangeError`, which names the layer and
 points to ``dps=`` (the mpmath path, which handles any magnitude): no NaN, infinity or all-zero
 matrix is ever returned silently.
 """
@@ -75,13 +75,18 @@ def _check_parameters(net):
     return out
 
 
-def _check_inputs(X, nsq, w2, name):
-    """The squared norms of the inputs in range (layer 1 is w^2 |x|^2 / d + b^2)."""
+def _check_inputs(X, nsq, w2, b2, name):
+    """The squared norms of the inputs in range (layer 1 is w^2 |x|^2 / d + b^2).
+
+    Without bias, a nonzero input whose w^2 |x|^2 / d is exactly 0 in float64 has lost its
+    variance entirely (a subnormal value is kept: float64 underflows gradually there). With
+    bias, such a term is far below the last digit of b^2 and changes nothing.
+    """
     if not np.all(np.isfinite(nsq)) or np.any(w2 * nsq / X.shape[1] > np.finfo(float).max):
         raise _range_error(f"the squared norm of a row of {name} (times W_std**2 / d)", 1,
                            "overflow")
-    if w2 > 0:
-        small = (w2 * nsq / X.shape[1] < TINY) & np.any(X != 0, axis=1)
+    if w2 > 0 and b2 == 0:
+        small = (w2 * nsq / X.shape[1] == 0) & np.any(X != 0, axis=1)
         if np.any(small):
             i = int(np.argmax(small))
             raise _range_error(f"W_std**2 |x|^2 / d of row {i} of {name} (a nonzero input)", 1,
@@ -91,9 +96,10 @@ def _check_inputs(X, nsq, w2, name):
 def check_range(Q, w2, name="X1"):
     """Check the diagonal chains ``Q[l, i]`` = Sigma^{l+1}(x_i, x_i) for the float64 range.
 
-    A layer overflows if one of its values is infinite or NaN; it underflows if a value falls
-    below the smallest normal float64 while the layer before was a normal positive number (a
-    variance that is exactly 0 because its input is 0, and stays 0, is not an underflow).
+    A layer overflows if one of its values is infinite or NaN; it underflows if a value becomes
+    exactly 0 while the layer before was positive (a variance that is exactly 0 because its
+    input is 0, and stays 0, is not an underflow; subnormal values are kept, float64 underflows
+    gradually there).
 
     Raises:
         FloatRangeError: naming the first layer that leaves the range.
@@ -110,7 +116,7 @@ def check_range(Q, w2, name="X1"):
                                "overflow")
         if l > 0 and w2 > 0:
             prev = Q[l - 1]
-            if np.any((row < TINY) & (prev >= TINY)):
+            if np.any((row == 0) & (prev > 0)):
                 raise _range_error(f"the variance Sigma(x, x) of a row of {name}", l + 1,
                                    "underflow")
 
@@ -231,12 +237,12 @@ def gram_block(net, X1, X2=None, chains=None, backend=None, out=None):
     if backend == "numba" and not (HAVE_NUMBA and kind != "generic"):
         raise ValueError("the numba backend needs numba and a fast-path activation")
     use_numba = backend != "numpy"
-    w2, _b2 = _check_parameters(net)
+    w2, b2 = _check_parameters(net)
     with np.errstate(over="ignore", under="ignore"):
         inp = Inputs(net, X1, X2)
-    _check_inputs(X1, inp.n1sq, w2, "X1")
+    _check_inputs(X1, inp.n1sq, w2, b2, "X1")
     if not inp.sym:
-        _check_inputs(inp.X2, inp.n2sq, w2, "X2")
+        _check_inputs(inp.X2, inp.n2sq, w2, b2, "X2")
     if chains is None or chains.Q1 is None:
         Q1, Q2 = _chains(kind, params, net, inp)
     else:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
+from flint import fmpq, fmpq_mat
 from sympy.polys.domains import QQ
 from sympy.polys.matrices import DomainMatrix
 from sympy.polys.rings import ring
@@ -54,8 +55,12 @@ class FeatureCount:
 
 
 def _rank_dm(rows, domain):
+    """The exact rank of a matrix over ``domain`` (FLINT's ``fmpq_mat`` over the rationals)."""
     if not rows or not rows[0]:
         return 0
+    if domain == QQ:
+        return fmpq_mat([[fmpq(int(v.numerator), int(v.denominator)) for v in r]
+                         for r in rows]).rank()
     M = DomainMatrix(rows, (len(rows), len(rows[0])), domain)
     return M.rank()
 

@@ -42,3 +42,23 @@ def test_gram_rank_mod_p_is_the_exact_rank_here():
     # irrational parameters: no residues
     net = nk.MLP(depth=1, activation="x**2", W_std=sp.sqrt(sp.sqrt(2)), b_std=1)
     assert gram_rank_mod_p(polynomial_network(net), exact_points(X), "ntk") is None
+
+
+def test_rank_mod_p_is_flints_exact_rank():
+    """rank_mod_p (FLINT nmod_mat) agrees with SymPy's exact rank over GF(p) on random
+    rank-deficient integer matrices, entries up to p - 1."""
+    import numpy as np
+    from sympy import GF
+    from sympy.polys.matrices import DomainMatrix
+
+    from ntksym.theory.modp import PRIME, rank_mod_p
+
+    rng = np.random.default_rng(1)
+    for shape, k in [((6, 9), 4), ((12, 7), 5), ((3, 3), 3), ((5, 5), 0)]:
+        A = rng.integers(0, PRIME, size=(shape[0], k), dtype=np.int64)
+        B = rng.integers(0, PRIME, size=(k, shape[1]), dtype=np.int64)
+        M = (np.array([[sum(int(a) * int(b) for a, b in zip(r, c)) % PRIME for c in B.T]
+                       for r in A], dtype=np.int64) if k else np.zeros(shape, np.int64))
+        F = GF(PRIME)
+        ref = DomainMatrix([[F(int(v)) for v in r] for r in M], shape, F).rank()
+        assert rank_mod_p(M) == ref == min(k, *shape)
