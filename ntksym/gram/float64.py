@@ -21,8 +21,8 @@ Range. Every Gram computed here is checked for the limits of float64 (magnitudes
 2.2e-308 and 1.8e308), cheaply: the squared parameters and norms of the inputs, and the diagonal
 chains Sigma^l(x_i, x_i) of every layer (O(n L)) before the n1 x n2 entries are computed, and the
 outputs for infinities and NaNs after. A kernel that overflows, or underflows to zero (a
-parameter: to a subnormal), raises :class:`~ntksym.core.errors.FloatRangeError`, which names the layer and
-points to ``dps=`` (the mpmath path, which handles any magnitude): no NaN, infinity or all-zero
+parameter: to a subnormal), raises :class:`~ntksym.core.errors.FloatRangeError`, which names
+the layer and points to ``dps=`` (the mpmath path, which handles any magnitude): no NaN, infinity or all-zero
 matrix is ever returned silently.
 """
 from __future__ import annotations

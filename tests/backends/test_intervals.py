@@ -244,7 +244,8 @@ def test_atan2_on_the_cut_is_tight_and_correct():
         assert upper(w) - lower(w) < 2e-20
 
 
-@pytest.mark.parametrize("lo, hi", [("0.4", "0.6"), ("-3", "-2.5"), ("0", "10"), ("-1e-30", "1e-30")])
+@pytest.mark.parametrize("lo, hi", [("0.4", "0.6"), ("-3", "-2.5"), ("0", "10"),
+                                    ("-1e-30", "1e-30")])
 def test_erf_on_wide_intervals(lo, hi):
     """mpmath.iv.erf([0.4, 0.6]) raised NoConvergence; the arb hull must contain erf on the
     whole interval and be tight at its endpoints (erf is increasing) up to the 30-bit rounding
