@@ -18,7 +18,6 @@ import shutil
 import subprocess
 
 from ntksym.core.printing import ntk_printer, text
-from ntksym.proving.result import format_number
 
 __all__ = ["write_report", "markdown", "latex", "make_plots", "compile_pdf", "PLOT_CAPTIONS"]
 
@@ -77,14 +76,14 @@ def markdown(summary, plots=None):
              "| proof | result | method | error | tolerance | time |", "|---|---|---|---|---|---|"]
     for r in summary.results:
         lines.append(f"| {_md_cell(r.name)} | {r.status} | {_md_cell(r.method)} | "
-                     f"{format_number(r.error)} | {format_number(r.tolerance)} | {r.time:.2f} s |")
+                     f"{r.error_text} | {r.tolerance_text} | {r.time:.2f} s |")
     lines += ["", "## The proofs", ""]
     for r in summary.results:
         lines += [f"### {r.name}: {r.status}", "", f"**Claim.** {r.claim}", ""]
         if r.source:
             lines += [f"**Source.** {r.source}", ""]
-        lines += [f"**Method.** {r.method}. Error {format_number(r.error)}, tolerance "
-                  f"{format_number(r.tolerance)}, {r.time:.2f} s.", ""]
+        lines += [f"**Method.** {r.method}. Error {r.error_text}, tolerance "
+                  f"{r.tolerance_text}, {r.time:.2f} s.", ""]
         if r.details:
             lines += [f"**Measured.** {r.details}", ""]
         if r.message:
@@ -138,7 +137,7 @@ def latex(summary, plots=None):
     for r in summary.results:
         out.append(r"%s & %s & {\raggedright %s} & %s & %s & %.2f\,s \\" % (
             text(r.name).replace(r"\_", r"\_\allowbreak{}"), r.status, _tex(r.method),
-            text(format_number(r.error)), text(format_number(r.tolerance)), r.time))
+            text(r.error_text), text(r.tolerance_text), r.time))
     out += [r"\bottomrule", r"\end{longtable}", r"\section*{The proofs}"]
     for r in summary.results:
         out.append(r"\subsection*{%s: %s}" % (text(r.name), r.status))
@@ -146,8 +145,8 @@ def latex(summary, plots=None):
         if r.source:
             out.append(r"\noindent\textbf{Source.} %s\par" % _tex(r.source))
         out.append(r"\noindent\textbf{Method.} %s. Error %s, tolerance %s, %.2f\,s.\par"
-                   % (_tex(r.method), text(format_number(r.error)),
-                      text(format_number(r.tolerance)), r.time))
+                   % (_tex(r.method), text(r.error_text),
+                      text(r.tolerance_text), r.time))
         if r.details:
             out.append(r"\noindent\textbf{Measured.} %s\par" % _tex(r.details))
         if r.message:

@@ -32,7 +32,11 @@ __all__ = ["ClaimFailed", "ProofResult", "RunSummary", "conclude", "require", "f
 
 class ClaimFailed(AssertionError):
     """Raised by a proof whose claim does not hold (an error above its tolerance, a condition
-    that is false)."""
+    that is false). ``method``, ``error`` and ``tolerance`` are kept when known."""
+
+    def __init__(self, message, *, method=None, error=None, tolerance=None):
+        super().__init__(message)
+        self.method, self.error, self.tolerance = method, error, tolerance
 
 
 def format_number(value):
@@ -87,6 +91,16 @@ class ProofResult:
     def status(self):
         return "PASS" if self.passed else "FAIL"
 
+    @property
+    def error_text(self):
+        """The error for tables: ``exact`` for a passed exact check, ``-`` when not measured."""
+        return "-" if self.error is None and not self.passed else format_number(self.error)
+
+    @property
+    def tolerance_text(self):
+        return ("-" if self.tolerance is None and not self.passed
+                else format_number(self.tolerance))
+
     def as_dict(self):
         """A JSON-ready dict."""
         return {"name": self.name, "claim": self.claim, "source": self.source,
@@ -97,8 +111,8 @@ class ProofResult:
     def __str__(self):
         head = f"{self.status}  {self.name + ': ' if self.name else ''}{self.claim}"
         lines = [head, f"  method: {self.method}",
-                 f"  error: {format_number(self.error)} (tolerance "
-                 f"{format_number(self.tolerance)}), {self.time:.2f} s"]
+                 f"  error: {self.error_text} (tolerance {self.tolerance_text}), "
+                 f"{self.time:.2f} s"]
         if self.source:
             lines.append(f"  source: {self.source}")
         if self.details:
@@ -110,8 +124,7 @@ class ProofResult:
     def _latex(self, printer):
         out = (r"\text{\textbf{%s} (%s): %s. Method: %s; error %s, tolerance %s; %.2f\,s.}"
                % (self.status, text(self.name or "proof"), text(self.claim), text(self.method),
-                  text(format_number(self.error)), text(format_number(self.tolerance)),
-                  self.time))
+                  text(self.error_text), text(self.tolerance_text), self.time))
         if self.formula is not None:
             out += r"\quad " + ntk_printer(printer).doprint(self.formula)
         return out
@@ -155,7 +168,7 @@ class RunSummary:
         rows = [r"\begin{tabular}{llll}", r"proof & result & error & time \\ \hline"]
         for r in self.results:
             rows.append(r"%s & %s & %s & %.2f\,s \\" % (text(r.name), r.status,
-                                                        text(format_number(r.error)), r.time))
+                                                        text(r.error_text), r.time))
         rows.append(r"\end{tabular}")
         return "\n".join(rows) + "\n\n" + text(self.line())
 
@@ -168,7 +181,8 @@ def conclude(claim="", *, method, error, tolerance, details="", source="", formu
     tol = 0.0 if tolerance is None else float(tolerance)
     if not err <= tol:                       # also catches NaN
         raise ClaimFailed(f"{claim + ': ' if claim else ''}error {format_number(err)} > "
-                          f"tolerance {format_number(tol)}" + (f" ({details})" if details else ""))
+                          f"tolerance {format_number(tol)}" + (f" ({details})" if details else ""),
+                          method=method, error=err, tolerance=tol)
     return ProofResult(claim=claim, method=method, tolerance=tolerance,
                        error=None if tolerance is None else err, details=details, source=source,
                        formula=formula)

@@ -159,8 +159,12 @@ def run_proof(proof):
             raise TypeError(f"prove() must return a ProofResult (from ntksym.proving.conclude), "
                             f"got {type(result).__name__}")
     except Exception as exc:  # a failed proof never stops the run
-        kind = "" if isinstance(exc, ClaimFailed) else f"{type(exc).__name__}: "
-        return base.with_(passed=False, method="(raised)", message=f"{kind}{exc}{_where(exc, proof.path)}",
+        claim_failed = isinstance(exc, ClaimFailed)
+        kind = "" if claim_failed else f"{type(exc).__name__}: "
+        return base.with_(passed=False, method=(claim_failed and exc.method) or "(raised)",
+                          error=exc.error if claim_failed else None,
+                          tolerance=exc.tolerance if claim_failed else None,
+                          message=f"{kind}{exc}{_where(exc, proof.path)}",
                           time=time.perf_counter() - t0)
     return result.with_(name=proof.name, claim=result.claim or proof.claim,
                         source=result.source or proof.source, passed=True,

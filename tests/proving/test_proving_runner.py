@@ -82,6 +82,8 @@ def test_a_passing_and_a_false_user_proof(tmp_path):
     assert ok.passed and ok.claim == "One plus one is two." and ok.source == "arithmetic."
     assert ok.time >= 0 and ok.name == "good"
     assert not fail.passed and "error 0.5 > tolerance 1e-12" in fail.message
+    assert (fail.error, fail.tolerance, fail.method) == (0.5, 1e-12, "float64")
+    assert (fail.error_text, fail.tolerance_text) == ("0.5", "1e-12")
     assert "bad.py:" in fail.message
 
 

@@ -38,11 +38,9 @@ def _shorten(s, n):
 
 
 def _plain_table(results):
-    from ntksym.proving.result import format_number
-
     rows = [("proof", "result", "error", "tol.", "time", "claim / method")]
     for r in results:
-        rows.append((r.name, r.status, format_number(r.error), format_number(r.tolerance),
+        rows.append((r.name, r.status, r.error_text, r.tolerance_text,
                      f"{r.time:.1f}s", _shorten(r.claim, 70) + "\n" + _shorten(r.method, 70)))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = []
@@ -58,8 +56,6 @@ def _plain_table(results):
 def _rich_table(results):
     from rich.table import Table
 
-    from ntksym.proving.result import format_number
-
     t = Table(show_lines=False)
     for col, kw in (("proof", {"style": "bold", "no_wrap": True}), ("claim", {"ratio": 3}),
                     ("method", {"ratio": 2}), ("result", {"no_wrap": True}),
@@ -69,8 +65,8 @@ def _rich_table(results):
     for r in results:
         status = "[green]PASS[/green]" if r.passed else "[red]FAIL[/red]"
         t.add_row(r.name, _shorten(r.claim, 160), r.method, status,
-                  f"{format_number(r.error)} ≤ {format_number(r.tolerance)}"
-                  if r.tolerance is not None else format_number(r.error), f"{r.time:.1f}s")
+                  f"{r.error_text} {'≤' if r.passed else '>'} {r.tolerance_text}"
+                  if r.tolerance is not None else r.error_text, f"{r.time:.1f}s")
     return t
 
 
