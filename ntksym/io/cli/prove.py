@@ -56,9 +56,12 @@ def _plain_table(results):
 def _rich_table(results):
     from rich.table import Table
 
-    t = Table(show_lines=False)
-    for col, kw in (("proof", {"style": "bold", "no_wrap": True}), ("claim", {"ratio": 3}),
-                    ("method", {"ratio": 2}), ("result", {"no_wrap": True}),
+    t = Table(show_lines=False, expand=True)
+    cut = {"no_wrap": True, "overflow": "ellipsis"}
+    for col, kw in (("proof", {"style": "bold", "no_wrap": True}),
+                    ("claim", {"ratio": 3, "min_width": 16, **cut}),
+                    ("method", {"ratio": 2, "min_width": 10, **cut}),
+                    ("result", {"no_wrap": True}),
                     ("error", {"justify": "right", "no_wrap": True}),
                     ("time", {"justify": "right", "no_wrap": True})):
         t.add_column(col, **kw)
