@@ -9,6 +9,8 @@ r"""The report's figures, each a function that computes its data and returns a m
   depth, with the float64 estimate.
 - :func:`plot_training`: real gradient descent against the NTK prediction
   (:func:`ntksym.dynamics.plots.plot_loss_curves` on fresh runs).
+- :func:`plot_spectra`: Mercer eigenvalues on the sphere of ReLU NTKs of several depths and of
+  the Laplace kernel (:func:`ntksym.theory.spectrum_plot.plot_spectrum`).
 
 :data:`KINDS` maps the names ``ntksym plot`` accepts to these functions. Figures are built with
 :class:`matplotlib.figure.Figure` (no pyplot state, the Agg canvas); :func:`save` writes a PNG.
@@ -19,7 +21,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 __all__ = ["plot_duals", "plot_convergence", "plot_rank", "plot_lambda_min", "plot_training",
-           "KINDS", "DEFAULTS", "save"]
+           "plot_spectra", "KINDS", "DEFAULTS", "save"]
 
 #: Default activations of each kind of plot.
 DEFAULTS = {
@@ -28,6 +30,7 @@ DEFAULTS = {
     "rank": ("x**2", "x**3 - x", "relu", "erf"),
     "lambda-min": ("relu", "erf", "gelu"),
     "training": ("erf",),
+    "spectrum": ("relu",),
 }
 
 
@@ -162,8 +165,26 @@ def plot_training(activations=None, widths=(64, 512, 4096), n=8, d=3, steps=300,
     return plot_loss_curves(runs, title=f"Gradient descent vs the NTK prediction ({name})")
 
 
+def plot_spectra(activations=None, depths=(1, 2, 3), d=3, kmax=60, laplace=True):
+    """Mercer eigenvalues mu_k on the sphere of the NTKs (no bias) of each activation at each
+    depth, and those of the Laplace kernel exp(-|x - x'|), with fitted power laws."""
+    from ntksym.theory.funk_hecke import funk_hecke
+    from ntksym.theory.spectrum import spectrum
+    from ntksym.theory.spectrum_checks import laplace_kernel_theta
+    from ntksym.theory.spectrum_plot import plot_spectrum
+
+    activations = DEFAULTS["spectrum"] if activations is None else tuple(activations)
+    items = [spectrum(_net(a, depth=L, W_std=1.0, b_std=0.0), d, "ntk", kmax)
+             for a in activations for L in depths]
+    if laplace:
+        items.append(("Laplace kernel", funk_hecke(laplace_kernel_theta(), d, kmax).values))
+    fig = plot_spectrum(None, items, title=f"Mercer eigenvalues of NTKs on the sphere in $\\mathbb{{R}}^{{{d}}}$")
+    fig.tight_layout()
+    return fig
+
+
 KINDS = {"dual": plot_duals, "convergence": plot_convergence, "rank": plot_rank,
-         "lambda-min": plot_lambda_min, "training": plot_training}
+         "lambda-min": plot_lambda_min, "training": plot_training, "spectrum": plot_spectra}
 
 
 def save(fig, path, dpi=120):

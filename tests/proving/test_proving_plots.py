@@ -12,6 +12,7 @@ CHEAP = {
     "rank": dict(activations=("x**2", "erf"), n_max=8),
     "lambda-min": dict(activations=("relu",), depths=(1, 2), n=4),
     "training": dict(widths=(32, 128), steps=20),
+    "spectrum": dict(depths=(1, 2), kmax=20),
 }
 
 

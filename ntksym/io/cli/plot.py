@@ -2,14 +2,14 @@
 
     ntksym plot KIND [-a ACTIVATION ...] [-o FILE.png] [--dpi N]
 
-KIND is one of ``dual``, ``convergence``, ``rank``, ``lambda-min``, ``training`` (the figures of
-:mod:`ntksym.proving.plots`). The file defaults to ``KIND.png`` in the current directory.
+KIND is one of ``dual``, ``convergence``, ``rank``, ``lambda-min``, ``training``, ``spectrum``
+(the figures of :mod:`ntksym.proving.plots`). The file defaults to ``KIND.png`` in the current directory.
 """
 from __future__ import annotations
 
-HELP = "draw a figure (dual, convergence, rank, lambda-min, training) as a PNG"
+HELP = "draw a figure (dual, convergence, rank, lambda-min, training, spectrum) as a PNG"
 
-KINDS = ("dual", "convergence", "rank", "lambda-min", "training")
+KINDS = ("dual", "convergence", "rank", "lambda-min", "training", "spectrum")
 
 
 def add_arguments(parser):
