@@ -1,4 +1,6 @@
-"""The dual of a min(x, 0) + b max(x, 0) is neural-tangents' ABRelu kernel ((a - b)^2 / 2 pi) sqrt(q1 q2 - c^2) + ((a^2 + b^2)/2 - (a - b)^2 theta / 2 pi) c, theta = atan2(sqrt(q1 q2 - c^2), c), for ReLU, |x| and leaky ReLU.
+"""The dual of a min(x, 0) + b max(x, 0) is neural-tangents' ABRelu kernel ((a - b)^2 / 2 pi)
+sqrt(q1 q2 - c^2) + ((a^2 + b^2)/2 - (a - b)^2 theta / 2 pi) c, theta = atan2(sqrt(q1 q2 - c^2),
+c), for ReLU, |x| and leaky ReLU.
 
 Source: Novak et al. 2020 (arXiv:1912.02803), ``neural_tangents.stax.ABRelu``; Cho & Saul 2009
 for a = 0, b = 1.
@@ -18,7 +20,8 @@ from ntksym.proving.tools import is_exactly_zero
 def abrelu(a, b):
     s = sp.sqrt(q1 * q2 - c**2)
     theta = sp.atan2(s, c)
-    return (a - b) ** 2 / (2 * sp.pi) * s + ((a**2 + b**2) / 2 - (a - b) ** 2 * theta / (2 * sp.pi)) * c
+    return ((a - b) ** 2 / (2 * sp.pi) * s
+            + ((a**2 + b**2) / 2 - (a - b) ** 2 * theta / (2 * sp.pi)) * c)
 
 
 def prove():

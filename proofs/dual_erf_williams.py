@@ -1,4 +1,6 @@
-"""The dual of erf(b x) is Williams' kernel (2/pi) asin(2 b^2 c / sqrt((1 + 2 b^2 q1)(1 + 2 b^2 q2))), and its NTK factor is the c-derivative 4 b^2 / (pi sqrt((1 + 2 b^2 q1)(1 + 2 b^2 q2) - 4 b^4 c^2)), for b = 1, 1/2, 3, 7/5 and symbolic b > 0.
+"""The dual of erf(b x) is Williams' kernel (2/pi) asin(2 b^2 c / sqrt((1 + 2 b^2 q1)(1 + 2 b^2
+q2))), and its NTK factor is the c-derivative 4 b^2 / (pi sqrt((1 + 2 b^2 q1)(1 + 2 b^2 q2) - 4
+b^4 c^2)), for b = 1, 1/2, 3, 7/5 and symbolic b > 0.
 
 Source: Williams, "Computing with infinite networks", NIPS 1997.
 
@@ -33,5 +35,6 @@ def prove():
     require(is_exactly_zero(scaled - williams(b)), "symbolic b: dual != Williams' kernel")
     checked.append("b > 0 symbolic")
     return conclude(method=f"exact (SymPy), dual by {k1.method}", error=0, tolerance=None,
-                    details=f"dual and NTK factor equal Williams' formula for b = {', '.join(checked)}",
+                    details="dual and NTK factor equal Williams' formula for b = "
+                            + ", ".join(checked),
                     formula=sp.Eq(sp.Symbol("k_erf"), williams(b)))

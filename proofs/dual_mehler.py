@@ -1,4 +1,6 @@
-"""The Mehler/Hermite expansion equals the dual: E[phi(u) phi(v)] = sum_k alpha_k(q1) alpha_k(q2) rho^k with rho = c/sqrt(q1 q2) and phi(sqrt(q) z) = sum_k alpha_k(q) He_k(z)/sqrt(k!); exactly for polynomials, to 1e-14 relative otherwise.
+"""The Mehler/Hermite expansion equals the dual: E[phi(u) phi(v)] = sum_k alpha_k(q1)
+alpha_k(q2) rho^k with rho = c/sqrt(q1 q2) and phi(sqrt(q) z) = sum_k alpha_k(q)
+He_k(z)/sqrt(k!); exactly for polynomials, to 1e-14 relative otherwise.
 
 Source: Mehler's formula (Mehler 1866); for dual activations Daniely, Frostig & Singer 2016
 (arXiv:1602.05897), Section 4.

@@ -1,4 +1,5 @@
-"""For every registered activation phi, the dual of phi' is the c-derivative of the dual of phi (Price's theorem: d/dc E[phi(u) phi(v)] = E[phi'(u) phi'(v)]).
+"""For every registered activation phi, the dual of phi' is the c-derivative of the dual of phi
+(Price's theorem: d/dc E[phi(u) phi(v)] = E[phi'(u) phi'(v)]).
 
 Source: Price, "A useful theorem for nonlinear devices having Gaussian inputs", IRE Trans.
 Inform. Theory 1958; in NTK form, Jacot, Gabriel & Hongler 2018 (arXiv:1806.07572).

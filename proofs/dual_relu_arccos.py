@@ -1,4 +1,5 @@
-"""The dual of max(0, x)^n derived by Price's theorem is Cho & Saul's arc-cosine kernel of order n, for n = 0, 1, 2, 3 (n = 0: the step function), at general variances.
+"""The dual of max(0, x)^n derived by Price's theorem is Cho & Saul's arc-cosine kernel of order
+n, for n = 0, 1, 2, 3 (n = 0: the step function), at general variances.
 
 Source: Cho & Saul, "Kernel Methods for Deep Learning", NIPS 2009 (arc-cosine kernels,
 k_n = (q1 q2)^{n/2} J_n(theta) / (2 pi)).

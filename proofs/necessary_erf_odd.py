@@ -1,4 +1,6 @@
-"""The bias hypothesis is necessary: an erf network without bias has a singular NTK Gram matrix on x and -x (oddness: Theta(-x, y) = -Theta(x, y)), at infinite and at finite width, while with bias the same points give a positive definite one.
+"""The bias hypothesis is necessary: an erf network without bias has a singular NTK Gram matrix
+on x and -x (oddness: Theta(-x, y) = -Theta(x, y)), at infinite and at finite width, while with
+bias the same points give a positive definite one.
 
 Source: Carvalho, Costa, Mourao & Oliveira 2025 (arXiv:2404.12928), the remark on odd
 activations after Theorem 1.1.

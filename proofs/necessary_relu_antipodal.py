@@ -1,4 +1,7 @@
-"""The depth hypothesis matters without bias: a depth-1 ReLU network without bias has a singular NTK Gram matrix on d + 1 antipodal pairs {x_i, -x_i} on the sphere (ReLU's odd part x/2 is linear), at infinite and at finite width; at depth 2 the same points give a positive definite one.
+"""The depth hypothesis matters without bias: a depth-1 ReLU network without bias has a singular
+NTK Gram matrix on d + 1 antipodal pairs {x_i, -x_i} on the sphere (ReLU's odd part x/2 is
+linear), at infinite and at finite width; at depth 2 the same points give a positive definite
+one.
 
 Source: Carvalho, Costa, Mourao & Oliveira 2025 (arXiv:2404.12928), the depth-1 example after
 Theorem 1.1.
@@ -45,6 +48,7 @@ def prove():
     return conclude(method="exact (SymPy) odd part; 50-digit Gram and finite widths",
                     error=emp_err, tolerance=TOL_EMP,
                     details=f"{D + 1} antipodal pairs in R^{D}: rank {n - 1} of {n}; odd part "
-                            f"of Theta = ({odd}) xy, xy = <x,y>/d; residuals 50-digit {mp_err:.1e}, "
+                            f"of Theta = ({odd}) xy, xy = <x,y>/d; residuals 50-digit "
+                            f"{mp_err:.1e}, "
                             f"empirical {emp_err:.1e}; depth 2 certified, lambda_min >= "
                             f"{float(cert.lower_bound):.2e}")

@@ -1,4 +1,6 @@
-"""The bias hypothesis is necessary: a ReLU network without bias has a singular NTK Gram matrix on x and 2x (positive homogeneity: Theta(2x, y) = 2 Theta(x, y)), at infinite and at finite width, while with bias the same points give a positive definite one.
+"""The bias hypothesis is necessary: a ReLU network without bias has a singular NTK Gram matrix
+on x and 2x (positive homogeneity: Theta(2x, y) = 2 Theta(x, y)), at infinite and at finite
+width, while with bias the same points give a positive definite one.
 
 Source: Carvalho, Costa, Mourao & Oliveira 2025 (arXiv:2404.12928), the remark on positive
 homogeneity after Theorem 1.1.

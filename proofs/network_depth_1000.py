@@ -1,4 +1,5 @@
-"""The float64 Gram matrices of depth-1000 networks agree with the same recursion computed with 30 significant digits, to 1e-11 relative.
+"""The float64 Gram matrices of depth-1000 networks agree with the same recursion computed with
+30 significant digits, to 1e-11 relative.
 
 Source: the recursion of Jacot et al. 2018 (arXiv:1806.07572) in neural-tangents' layout
 (Novak et al. 2020, arXiv:1912.02803); deep kernels and their degeneration: Poole et al. 2016

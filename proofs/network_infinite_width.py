@@ -1,4 +1,5 @@
-"""The NTK (and NNGP) recursion is the infinite-width limit of the empirical NTK of finite networks, which approaches it at the rate width^(-1/2).
+"""The NTK (and NNGP) recursion is the infinite-width limit of the empirical NTK of finite
+networks, which approaches it at the rate width^(-1/2).
 
 Source: Jacot, Gabriel & Hongler, "Neural Tangent Kernel", NeurIPS 2018 (arXiv:1806.07572),
 Theorem 1; the rate: Arora et al. 2019 (arXiv:1904.11955), Theorem 3.1.

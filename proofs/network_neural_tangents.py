@@ -1,4 +1,6 @@
-"""ntksym's NNGP and NTK Gram matrices agree with the values neural-tangents 0.6.5 computes in float64, for 8 activations (relu, erf, gelu, sin, abs, leaky_relu, a cubic, x^3), depths 1-3, with and without bias, in both parameterizations.
+"""ntksym's NNGP and NTK Gram matrices agree with the values neural-tangents 0.6.5 computes in
+float64, for 8 activations (relu, erf, gelu, sin, abs, leaky_relu, a cubic, x^3), depths 1-3,
+with and without bias, in both parameterizations.
 
 Source: Novak et al., "Neural Tangents: Fast and Easy Infinite Neural Networks in Python", ICLR
 2020 (arXiv:1912.02803); the values were computed with neural-tangents 0.6.5 and jax 0.4.23

@@ -1,4 +1,6 @@
-"""The characterisation of polynomials: phi is a polynomial iff sum_i c_i phi(a_i s + b_i t) = 0 identically for some pairwise non-proportional (a_i, b_i) and c != 0. Polynomials get such a certificate; non-polynomial activations get a witness that no short one exists.
+"""The characterisation of polynomials: phi is a polynomial iff sum_i c_i phi(a_i s + b_i t) = 0
+identically for some pairwise non-proportional (a_i, b_i) and c != 0. Polynomials get such a
+certificate; non-polynomial activations get a witness that no short one exists.
 
 Source: Carvalho, Costa, Mourao & Oliveira 2025 (arXiv:2404.12928), the key lemma
 (characterisation of polynomials) behind Theorem 1.1.

@@ -1,4 +1,7 @@
-"""Polynomial activations make every NTK Gram matrix rank-deficient exactly as predicted: on n generic points the infinite-width Gram matrix has exactly the rank nk.predicted_rank gives (at most C(d + r^L, d)), with exact rational null vectors, and the empirical NTK of finite networks has the same rank and the same null vectors.
+"""Polynomial activations make every NTK Gram matrix rank-deficient exactly as predicted: on n
+generic points the infinite-width Gram matrix has exactly the rank nk.predicted_rank gives (at
+most C(d + r^L, d)), with exact rational null vectors, and the empirical NTK of finite networks
+has the same rank and the same null vectors.
 
 Source: the feature-space argument (the network output and every parameter gradient are
 polynomials of degree <= r^L in x); Carvalho, Costa, Mourao & Oliveira 2025
@@ -8,7 +11,8 @@ Method: exact over the rationals: for four polynomial networks on random rationa
 points than the predicted rank), the exact Gram matrix (``nk.exact_gram``, SymPy rationals) has
 rank equal to the prediction (computed independently, by counting the feature space by
 harmonic degree), and every vector of an exact null-space basis (FLINT's integer nullspace) and
-``nk.null_vector`` gives G v = 0 exactly (FLINT rationals). Finite width: the empirical NTK (float64) at widths 64 and 512
+``nk.null_vector`` gives G v = 0 exactly (FLINT rationals). Finite width: the empirical NTK
+(float64) at widths 64 and 512
 has numerical rank equal to the prediction (singular values below 1e-9 of the largest are 0)
 and |K v| / (|K| |v|) <= 1e-12 for the exact null vector.
 """
@@ -22,8 +26,9 @@ import ntksym as nk
 from ntksym.proving import conclude, require
 from ntksym.proving.tools import empirical_null_residual
 
-NETS = (dict(depth=1, activation="x**2", W_std=1, b_std=0), dict(depth=1, activation="x**3 - 2*x + 1/2",
-        W_std=1, b_std=sp.Rational(1, 2)), dict(depth=2, activation="x**2 - x", W_std=1, b_std=1),
+NETS = (dict(depth=1, activation="x**2", W_std=1, b_std=0),
+        dict(depth=1, activation="x**3 - 2*x + 1/2", W_std=1, b_std=sp.Rational(1, 2)),
+        dict(depth=2, activation="x**2 - x", W_std=1, b_std=1),
         dict(depth=2, activation="x**2", W_std=1, b_std=0))
 D = 2
 WIDTHS = (64, 512)

@@ -1,4 +1,6 @@
-"""With bias (b_std != 0) and a continuous non-polynomial activation, the NTK Gram matrix is strictly positive definite on pairwise distinct inputs, even on hard point sets: near-duplicates 1e-6 apart and tight clusters.
+"""With bias (b_std != 0) and a continuous non-polynomial activation, the NTK Gram matrix is
+strictly positive definite on pairwise distinct inputs, even on hard point sets: near-duplicates
+1e-6 apart and tight clusters.
 
 Source: Carvalho, Costa, Mourao & Oliveira, "The Positivity of the Neural Tangent Kernel",
 SIAM J. Math. Data Sci. 2025 (arXiv:2404.12928), Theorem 1.1 (b != 0).

@@ -1,4 +1,6 @@
-"""Without bias (b_std = 0) and with a continuous non-polynomial activation, the NTK Gram matrix is strictly positive definite on pairwise non-proportional inputs, including nearly proportional and nearly antipodal ones.
+"""Without bias (b_std = 0) and with a continuous non-polynomial activation, the NTK Gram matrix
+is strictly positive definite on pairwise non-proportional inputs, including nearly proportional
+and nearly antipodal ones.
 
 Source: Carvalho, Costa, Mourao & Oliveira, "The Positivity of the Neural Tangent Kernel",
 SIAM J. Math. Data Sci. 2025 (arXiv:2404.12928), Theorem 1.1 (b = 0).

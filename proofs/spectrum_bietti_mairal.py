@@ -1,4 +1,5 @@
-"""The Mercer eigenvalues of the depth-1 ReLU NTK without bias on the sphere S^{d-1} vanish for odd k >= 3, and the even ones decay like k^{-d}.
+"""The Mercer eigenvalues of the depth-1 ReLU NTK without bias on the sphere S^{d-1} vanish for
+odd k >= 3, and the even ones decay like k^{-d}.
 
 Source: Bietti & Mairal, "On the Inductive Bias of Neural Tangent Kernels", NeurIPS 2019
 (arXiv:1905.12173), Proposition 5.

@@ -1,4 +1,5 @@
-"""Deep ReLU NTKs on the sphere have Mercer eigenvalues that decay at the same polynomial rate as those of the Laplace kernel exp(-|x - x'|), k^{-d}.
+"""Deep ReLU NTKs on the sphere have Mercer eigenvalues that decay at the same polynomial rate
+as those of the Laplace kernel exp(-|x - x'|), k^{-d}.
 
 Source: Geifman et al., "On the Similarity between the Laplace and Neural Tangent Kernels",
 NeurIPS 2020 (arXiv:2007.01580); Chen & Xu, "Deep Neural Tangent Kernel and Laplace Kernel Have

@@ -1,4 +1,7 @@
-"""On the sphere a dot-product kernel sum_k b_k t^k is strictly positive definite on every finite point set iff infinitely many even and infinitely many odd b_k are positive; for MLP kernels this agrees with the exact rank on d + 1 antipodal pairs and with the positivity certificate.
+"""On the sphere a dot-product kernel sum_k b_k t^k is strictly positive definite on every
+finite point set iff infinitely many even and infinitely many odd b_k are positive; for MLP
+kernels this agrees with the exact rank on d + 1 antipodal pairs and with the positivity
+certificate.
 
 Source: Schoenberg 1942; Chen, Menegatto & Sun, "A necessary and sufficient condition for
 strictly positive definite functions on spheres", Proc. AMS 2003.

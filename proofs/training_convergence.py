@@ -1,4 +1,6 @@
-"""A wide network with a non-polynomial activation, trained by full-batch gradient descent on the MSE loss, converges to zero training loss at the rate the infinite-width NTK predicts, and its trajectory approaches the NTK's linear dynamics with a gap ~ width^(-1/2).
+"""A wide network with a non-polynomial activation, trained by full-batch gradient descent on
+the MSE loss, converges to zero training loss at the rate the infinite-width NTK predicts, and
+its trajectory approaches the NTK's linear dynamics with a gap ~ width^(-1/2).
 
 Source: Jacot, Gabriel & Hongler 2018 (arXiv:1806.07572); Lee et al. 2019
 (arXiv:1902.06720), Theorem 2.1; Du et al. 2019 (arXiv:1810.02054).

@@ -1,4 +1,5 @@
-"""Training is lazy at large width: the relative change of the weights during training shrinks like width^(-1/2), and the change of the empirical NTK shrinks at least as fast.
+"""Training is lazy at large width: the relative change of the weights during training shrinks
+like width^(-1/2), and the change of the empirical NTK shrinks at least as fast.
 
 Source: Jacot et al. 2018 (arXiv:1806.07572); Lee et al. 2019 (arXiv:1902.06720); for the kernel's
 1/width rate under MSE gradient flow, Dyer & Gur-Ari 2019 (arXiv:1909.11304).

@@ -1,4 +1,6 @@
-"""A network with a polynomial activation cannot fit more points than its predicted rank: gradient descent stalls exactly at the predicted loss floor ||P_0 (y - f_0)||^2 / 2N (P_0 the projection onto the null space of the infinite-width NTK), at every width.
+"""A network with a polynomial activation cannot fit more points than its predicted rank:
+gradient descent stalls exactly at the predicted loss floor ||P_0 (y - f_0)||^2 / 2N (P_0 the
+projection onto the null space of the infinite-width NTK), at every width.
 
 Source: the rank deficiency of polynomial activations (Carvalho, Costa, Mourao & Oliveira 2025,
 arXiv:2404.12928); the linearised dynamics of Lee et al. 2019 (arXiv:1902.06720).

@@ -1,4 +1,7 @@
-"""Different random seeds do not yield the same trained model: every seed fits the training points and the kernel's seed dependence vanishes like width^(-1/2), but off the training set the trained functions keep a seed-dependent spread whose variance is the one the infinite-width ensemble predicts.
+"""Different random seeds do not yield the same trained model: every seed fits the training
+points and the kernel's seed dependence vanishes like width^(-1/2), but off the training set the
+trained functions keep a seed-dependent spread whose variance is the one the infinite-width
+ensemble predicts.
 
 Source: Lee et al. 2019 (arXiv:1902.06720), the ensemble mean and covariance of
 ``neural_tangents.predict.gradient_descent_mse_ensemble``.

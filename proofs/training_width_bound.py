@@ -1,4 +1,6 @@
-"""The sufficient width of Du et al. 2019, computed from the NTK's smallest eigenvalue, is sufficient but far from necessary: a network orders of magnitude narrower already follows the NTK prediction.
+"""The sufficient width of Du et al. 2019, computed from the NTK's smallest eigenvalue, is
+sufficient but far from necessary: a network orders of magnitude narrower already follows the
+NTK prediction.
 
 Source: Du, Zhai, Poczos & Singh, "Gradient Descent Provably Optimizes Over-parameterized Neural
 Networks", ICLR 2019 (arXiv:1810.02054), Theorem 3.2.

@@ -178,7 +178,8 @@ def plot_spectra(activations=None, depths=(1, 2, 3), d=3, kmax=60, laplace=True)
              for a in activations for L in depths]
     if laplace:
         items.append(("Laplace kernel", funk_hecke(laplace_kernel_theta(), d, kmax).values))
-    fig = plot_spectrum(None, items, title=f"Mercer eigenvalues of NTKs on the sphere in $\\mathbb{{R}}^{{{d}}}$")
+    title = f"Mercer eigenvalues of NTKs on the sphere in $\\mathbb{{R}}^{{{d}}}$"
+    fig = plot_spectrum(None, items, title=title)
     fig.tight_layout()
     return fig
 

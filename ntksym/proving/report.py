@@ -25,7 +25,9 @@ PLOT_CAPTIONS = {
     "dual": "Dual kernels k(1, 1, rho) and NTK factors against rho, normalised at rho = 1; the "
             "legend gives the derivation strategy.",
     "convergence": "Relative error of the empirical NTK of finite networks against the "
-                   "analytic infinite-width NTK; the fitted slopes are close to -1/2.",
+                   "analytic infinite-width NTK (mean and spread over a few networks per "
+                   "width), with least-squares slopes; the dotted line has the theoretical "
+                   "slope -1/2.",
     "rank": "Predicted (exact) and measured (float64 SVD) rank of the NTK Gram matrix as the "
             "number of points grows: polynomial activations saturate at the predicted rank, "
             "non-polynomial ones stay full rank.",
@@ -157,7 +159,7 @@ def latex(summary, plots=None):
         if r.formula is not None and r.passed:
             out.append(_fit(printer.doprint(r.formula)))
     if plots:
-        out.append(r"\section*{Figures}")
+        out.append(r"\clearpage\section*{Figures}")
         for kind, path in plots.items():
             if isinstance(path, pathlib.Path):
                 out += [r"\begin{figure}[htbp]\centering",

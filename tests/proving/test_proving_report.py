@@ -12,7 +12,8 @@ def summary():
     results = (
         ProofResult("Claim with ``code`` & 50% of $ and_underscores.", "exact (SymPy)", None, None,
                     name="first_proof", source="Someone 2024 (arXiv:2404.12928)",
-                    details="x_1 ^ 2 {braces}", formula=sp.Eq(sp.Symbol("k"), sp.asin(sp.Symbol("c")))),
+                    details="x_1 ^ 2 {braces}",
+                    formula=sp.Eq(sp.Symbol("k"), sp.asin(sp.Symbol("c")))),
         ProofResult("A numerical claim.", "float64", 1e-14, 3e-16, name="second_proof", time=1.25),
         ProofResult("A failed claim.", "(raised)", None, None, passed=False, name="third_proof",
                     message="ClaimFailed: error 1 > tolerance 0 (third_proof.py:12)"),

@@ -3,7 +3,8 @@ import textwrap
 
 import pytest
 
-from ntksym.proving.runner import bundled_dir, discover, read_docstring, run_proof, run_proofs, select
+from ntksym.proving.runner import (bundled_dir, discover, read_docstring, run_proof, run_proofs,
+                                   select)
 
 REQUIRED = ["dual_relu_arccos", "dual_erf_williams", "dual_price_derivative", "dual_mehler",
             "network_infinite_width", "network_depth_1000", "network_neural_tangents",

@@ -3,7 +3,8 @@
     ntksym plot KIND [-a ACTIVATION ...] [-o FILE.png] [--dpi N]
 
 KIND is one of ``dual``, ``convergence``, ``rank``, ``lambda-min``, ``training``, ``spectrum``
-(the figures of :mod:`ntksym.proving.plots`). The file defaults to ``KIND.png`` in the current directory.
+(the figures of :mod:`ntksym.proving.plots`). The file defaults to ``KIND.png`` in the current
+directory.
 """
 from __future__ import annotations
 
