@@ -169,3 +169,10 @@ def test_dual_messages_name_no_internal_variable():            # issue: "q1 cont
         with pytest.raises(ValueError) as info:
             k(*args)
         assert "q1" not in str(info.value) and "q2" not in str(info.value)
+
+
+def test_degenerate_ntk_is_not_a_range_error():
+    """step's NTK is infinite on the diagonal by definition (a Dirac delta squared): that is
+    the documented value, not an overflow; its NNGP is checked as usual."""
+    g = nk.MLP(2, "step", 1.5, 0.3).gram(X)
+    assert np.all(np.isfinite(g.nngp)) and np.all(np.isinf(np.diagonal(g.ntk)))

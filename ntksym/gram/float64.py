@@ -137,8 +137,13 @@ def _ntk_layer(net, inp, Q, i):
 
 
 def _check_outputs(net, G, T, Q1, inp):
-    """The outputs are finite; else FloatRangeError (naming the NTK's layer if possible)."""
-    if np.all(np.isfinite(G)) and np.all(np.isfinite(T)):
+    """The outputs are finite; else FloatRangeError (naming the NTK's layer if possible).
+
+    A degenerate NTK (step, sign: E[phi'(u)^2] is a Dirac delta's square) is infinite on the
+    diagonal by definition, so only its NNGP is checked.
+    """
+    t_ok = net.dual.ntk_degenerate or np.all(np.isfinite(T))
+    if np.all(np.isfinite(G)) and t_ok:
         return
     if not np.all(np.isfinite(G)):
         big = np.nonzero(np.any(np.asarray(Q1) > _ROOT_MAX, axis=1))[0] if Q1 is not None \
@@ -149,7 +154,7 @@ def _check_outputs(net, G, T, Q1, inp):
                  "range)")
         raise FloatRangeError(f"the NNGP Gram matrix overflows float64 {where}: {_ADVICE}")
     layer = None
-    if inp.sym and Q1 is not None and not net.dual.ntk_degenerate:
+    if inp.sym and Q1 is not None:
         bad = np.nonzero(~np.isfinite(np.diagonal(T)))[0]
         if bad.size:
             try:
