@@ -169,7 +169,7 @@ def latex(summary, plots=None):
             else:
                 out.append(r"\noindent Figure %s could not be drawn: %s\par"
                            % (text(kind), text(path)))
-    out += [r"\clearpage", r"\noindent %s" % text(summary.line()), r"\end{document}"]
+    out += [r"\bigskip\noindent %s" % text(summary.line()), r"\end{document}"]
     return "\n".join(out) + "\n"
 
 
