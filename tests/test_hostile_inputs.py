@@ -176,3 +176,13 @@ def test_degenerate_ntk_is_not_a_range_error():
     the documented value, not an overflow; its NNGP is checked as usual."""
     g = nk.MLP(2, "step", 1.5, 0.3).gram(X)
     assert np.all(np.isfinite(g.nngp)) and np.all(np.isinf(np.diagonal(g.ntk)))
+
+
+def test_range_check_sees_the_mirrored_block_only():
+    """A symmetric block computes its upper triangle and mirrors it; the output check runs on
+    the finished block, so a caller's NaN-filled buffer is no false alarm."""
+    from ntksym.gram.float64 import diagonal_chains, gram_block
+    ch = diagonal_chains(RELU, X)
+    res = np.full((2, 4, 4), np.nan)
+    gram_block(RELU, X, None, ch, out=(res[0], res[1]))
+    assert np.all(np.isfinite(res)) and np.array_equal(res[1], RELU.gram(X).ntk)

@@ -278,10 +278,10 @@ def gram_block(net, X1, X2=None, chains=None, backend=None, out=None):
         check_range(Q1, w2, "X1")
         if not inp.sym:
             check_range(Q2, w2, "X2")
-    _check_outputs(net, G, T, Q1, inp)
     if inp.sym:
         mirror(G, use_numba)
         mirror(T, use_numba)
+    _check_outputs(net, G, T, Q1, inp)            # after the mirror: the whole block is set
     return G, T
 
 
