@@ -5,6 +5,7 @@ comparing the float64 evaluation against an independent mpmath reference at fixe
 """
 from __future__ import annotations
 
+from ntksym.core.limits import check_dps
 from ntksym.io.cli.common import add_activation_arguments, add_output_arguments
 
 HELP = "derive and verify the dual kernel E[phi(u) phi(v)] of an activation"
@@ -67,8 +68,8 @@ def run(args):
     from ntksym.io.latex import latex, latex_document
     from ntksym.symbolic.dual import dual
 
-    if args.dps is not None and not 5 <= args.dps <= 200:
-        raise ValueError("--dps must be between 5 and 200")
+    if args.dps is not None:
+        check_dps(args.dps, "--dps")          # the same limits as the API
     act = activation_from_args(args)
     with progress(f"deriving the dual kernel of {act.name}") as bar:
         k = dual(act)

@@ -1,6 +1,7 @@
 """``ntksym gram ACTIVATION --input X``: NNGP and NTK Gram matrices of points from a file."""
 from __future__ import annotations
 
+from ntksym.core.limits import check_dps
 from ntksym.io.cli.common import add_network_arguments
 
 HELP = "compute the NNGP and NTK Gram matrices of points from a .npy/.csv file (or stdin)"
@@ -33,8 +34,8 @@ def run(args):
         raise ValueError("gram needs numbers for --W-std and --b-std, not symbols")
     X1 = load_array(args.input)
     X2 = None if args.input2 is None else load_array(args.input2)
-    if args.dps is not None and not 5 <= args.dps <= 200:
-        raise ValueError("--dps must be between 5 and 200")
+    if args.dps is not None:
+        check_dps(args.dps, "--dps")          # the same limits as the API
     with progress(f"Gram matrices of {len(X1)} points"):
         g = net.gram(X1, X2, dps=args.dps)
     nngp, ntk = g.nngp, g.ntk

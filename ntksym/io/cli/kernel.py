@@ -5,6 +5,7 @@ high-precision mpmath Gram on random inputs (one pair proportional).
 """
 from __future__ import annotations
 
+from ntksym.core.limits import check_dps
 from ntksym.io.cli.common import add_network_arguments, add_output_arguments
 
 HELP = "derive a network's NNGP/NTK recursion and verify its Gram matrices"
@@ -79,8 +80,8 @@ def run(args):
 
     if not 1 <= args.points <= 50 or not 1 <= args.dim <= 1000:
         raise ValueError("--points must be in [1, 50] and --dim in [1, 1000]")
-    if args.dps is not None and not 5 <= args.dps <= 200:
-        raise ValueError("--dps must be between 5 and 200")
+    if args.dps is not None:
+        check_dps(args.dps, "--dps")          # the same limits as the API
     with progress("deriving the network's kernel") as bar:
         net = network_from_args(args)
         numeric_dual = net.dual.method == "numeric"
