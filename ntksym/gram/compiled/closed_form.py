@@ -21,22 +21,8 @@ import math
 import numba
 import numpy as np
 
-from ntksym.gram.compiled.common import HALF_PI, PI, atan2_sel, kahan_angle, root_prod
+from ntksym.gram.compiled.common import PI, abrelu_terms, atan2_sel, kahan_angle, root_prod
 from ntksym.gram.compiled.recursion import affine, input_layer, ntk_step
-
-# h(t) = sin t - t cos t = t^3 * sum_{k>=1} (-1)^(k+1) 2k/(2k+1)! t^(2k-2), used for t < 1
-_H = np.array([(-1.0) ** (k + 1) * 2 * k / math.factorial(2 * k + 1) for k in range(1, 12)])
-
-
-@numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
-def _h_series(t):
-    """sin t - t cos t for 0 <= t <= pi/2 by its Taylor series (no cancellation)."""
-    t2 = t * t
-    p = _H[10]
-    for k in range(9, -1, -1):
-        p = p * t2 + _H[k]
-    return t * t2 * p
-
 
 CH = 64   # entries advanced together through each layer (a vectorised, branch-free loop)
 
@@ -114,15 +100,7 @@ def _abrelu_row(i, G, T, Q1, Q2, S1, S2, I1, I2, U1, U2, N1, N2, w2, b2, d, ao2,
                 s = ss[k]
                 co = cc[k]
                 r = sq1 * sq2
-                # F = ao2 cos t + ae2 g(t), m - F and m + F without cancellation
-                aco = abs(co)
-                small = s * s / (1.0 + aco)           # 1 - |cos t|
-                large = 1.0 + aco                     # 1 + |cos t|
-                g = (2.0 / PI) * (s + (HALF_PI - t) * co)
-                omg = small - (2.0 / PI) * _h_series(min(t, PI - t))
-                F = ao2 * co + ae2 * g
-                mmF = ao2 * (small if co >= 0.0 else large) + ae2 * omg
-                mpF = ao2 * (small if co <= 0.0 else large) + ae2 * (1.0 + g)
+                F, mmF, mpF = abrelu_terms(t, s, co, ao2, ae2)
                 k12 = r * F
                 kd = m - beta * t
                 kd = kd if (q1 != 0.0 and q2 != 0.0) else (kz2 if q1 == q2 else kz1)

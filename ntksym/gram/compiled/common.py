@@ -10,7 +10,8 @@ import math
 import numba
 import numpy as np
 
-__all__ = ["atan2_pos", "atan2_sel", "root_prod", "kahan_angle", "mirror"]
+__all__ = ["atan2_pos", "atan2_sel", "root_prod", "kahan_angle", "h_series", "abrelu_terms",
+           "mirror"]
 
 PI = math.pi
 HALF_PI = math.pi / 2
@@ -19,6 +20,8 @@ TAN_PI_12 = 0.2679491924311227
 PI_6 = math.pi / 6
 
 # atan(u) = u * sum_k (-1)^k u^(2k) / (2k + 1); |u| <= tan(pi/12) -> 16 terms reach 1e-18
+# h(t) = sin t - t cos t = t^3 * sum_{k>=1} (-1)^(k+1) 2k/(2k+1)! t^(2k-2), used for t <= pi/2
+_H = np.array([(-1.0) ** (k + 1) * 2 * k / math.factorial(2 * k + 1) for k in range(1, 12)])
 _ATAN = np.array([(-1.0) ** k / (2 * k + 1) for k in range(16)])
 
 
@@ -88,6 +91,35 @@ def atan2_sel(y, x):
     a = v * p + (PI_6 if big else 0.0)
     a = HALF_PI - a if y > ax else a
     return PI - a if x < 0.0 else a
+
+
+@numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
+def h_series(t):
+    """sin t - t cos t for 0 <= t <= pi/2 by its Taylor series (no cancellation)."""
+    t2 = t * t
+    p = _H[10]
+    for k in range(9, -1, -1):
+        p = p * t2 + _H[k]
+    return t * t2 * p
+
+
+@numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
+def abrelu_terms(t, s, co, ao2, ae2):
+    """(F, m - F, m + F) of phi = ao x + ae |x| at angle t (sin s, cos co), m = ao2 + ae2.
+
+    The dual is r F(t) with F = ao2 cos t + ae2 (2/pi)(sin t + (pi/2 - t) cos t); m - F and
+    m + F are formed without cancellation (1 - |cos t| = sin^2 t / (1 + |cos t|), and the series
+    of sin t - t cos t near 0 and pi). Selects only, so loops calling it vectorise.
+    """
+    aco = abs(co)
+    small = s * s / (1.0 + aco)           # 1 - |cos t|
+    large = 1.0 + aco                     # 1 + |cos t|
+    g = (2.0 / PI) * (s + (HALF_PI - t) * co)
+    omg = small - (2.0 / PI) * h_series(min(t, PI - t))
+    F = ao2 * co + ae2 * g
+    mmF = ao2 * (small if co >= 0.0 else large) + ae2 * omg
+    mpF = ao2 * (small if co <= 0.0 else large) + ae2 * (1.0 + g)
+    return F, mmF, mpF
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"})

@@ -3,8 +3,8 @@
 The same algorithm as the CPU kernels of :mod:`ntksym.gram.compiled.closed_form`, entry by entry:
 one thread per entry (i, j), all layers fused in registers, the diagonal chains Sigma^l(x, x)
 (with their square roots and reciprocals) precomputed on the host and read from global memory.
-The layer update is :mod:`ntksym.core.recursion` itself, and the select-only arctangent and
-sqrt(a b) are the very Python functions behind the CPU kernels (``.py_func`` of
+The layer update is :mod:`ntksym.core.recursion` itself, and the select-only arctangent,
+sqrt(a b), Kahan's angle and the ABReLU terms are the very Python functions behind the CPU kernels (``.py_func`` of
 :mod:`ntksym.gram.compiled.common`), compiled here with ``numba.cuda.jit(device=True)``: no libm
 atan2, only multiplies, adds, a few divisions and square roots per layer.
 
@@ -18,6 +18,7 @@ this same kernel on the CPU (slowly: tests use a few dozen points).
 from __future__ import annotations
 
 import math
+import types
 
 import numpy as np
 from numba import cuda, float64
@@ -33,40 +34,24 @@ ABRELU, ERF = 0, 1
 PI = math.pi
 HALF_PI = math.pi / 2
 
-_dev = cuda.jit(device=True)
+def _dev(fn, **calls):
+    """``fn`` (the Python source of a CPU helper) compiled as a CUDA device function, with the
+    helpers it calls rebound to their device versions (``calls``: name -> device function)."""
+    namespace = dict(fn.__globals__, **calls)
+    copy = types.FunctionType(fn.__code__, namespace, fn.__name__, fn.__defaults__,
+                              fn.__closure__)
+    return cuda.jit(device=True)(copy)
+
+
 affine = _dev(recursion.affine)
 ntk_step = _dev(recursion.ntk_step)
 input_layer = _dev(recursion.input_layer)
 atan2_sel = _dev(_common.atan2_sel.py_func)
 root_prod = _dev(_common.root_prod.py_func)
-
-# h(t) = sin t - t cos t = t^3 sum_{k>=1} (-1)^(k+1) 2k/(2k+1)! t^(2k-2) for t <= pi/2: the series
-# of the CPU kernel (whose compiled copy is private to ntksym.gram.compiled.closed_form)
-_H = np.array([(-1.0) ** (k + 1) * 2 * k / math.factorial(2 * k + 1) for k in range(1, 12)])
-
-
-@cuda.jit(device=True)
-def h_series(t):
-    """sin t - t cos t for 0 <= t <= pi/2 by its Taylor series (no cancellation)."""
-    t2 = t * t
-    p = _H[10]
-    for k in range(9, -1, -1):
-        p = p * t2 + _H[k]
-    return t * t2 * p
-
-
-@cuda.jit(device=True)
-def kahan_angle(U1, U2, i, j, nu1, nu2):
-    """Angle between rows U1[i] and U2[j] by Kahan's formula 2 atan2(|a|, |b|)."""
-    dm = 0.0
-    dp = 0.0
-    for k in range(U1.shape[1]):
-        x = nu2 * U1[i, k]
-        y = nu1 * U2[j, k]
-        dm += (x - y) * (x - y)
-        dp += (x + y) * (x + y)
-    return 2.0 * atan2_sel(math.sqrt(dm), math.sqrt(dp))
-
+h_series = _dev(_common.h_series.py_func)
+# Kahan's angle with the select-only arctangent (the CPU kernel's atan2_pos branches)
+_kahan_angle = _dev(_common.kahan_angle.py_func, atan2_pos=atan2_sel)
+abrelu_terms = _dev(_common.abrelu_terms.py_func, h_series=h_series)
 
 @cuda.jit(device=True)
 def first_layer(g, i, j, Q1, Q2, U1, U2, N1, N2, w2, b2, d, flag, std):
@@ -83,7 +68,7 @@ def first_layer(g, i, j, Q1, Q2, U1, U2, N1, N2, w2, b2, d, flag, std):
     s = sD / r if pos else 0.0
     co = c / r if pos else 1.0
     if c * c > flag * q1 * q2 and pos:     # nearly (anti)parallel: Kahan's angle
-        t = kahan_angle(U1, U2, i, j, N1[i], N2[j])
+        t = _kahan_angle(U1, U2, i, j, N1[i], N2[j])
         co = math.cos(t)
         c = r * co
         s = math.sin(t)
@@ -109,14 +94,7 @@ def abrelu_entry(g, i, j, Q1, Q2, S1, S2, I1, I2, U1, U2, N1, N2, w2, b2, d, ao2
         sq1 = S1[l, i]
         sq2 = S2[l, j]
         r = sq1 * sq2
-        aco = abs(co)
-        small = s * s / (1.0 + aco)           # 1 - |cos t|
-        large = 1.0 + aco                     # 1 + |cos t|
-        gg = (2.0 / PI) * (s + (HALF_PI - t) * co)
-        omg = small - (2.0 / PI) * h_series(min(t, PI - t))
-        F = ao2 * co + ae2 * gg
-        mmF = ao2 * (small if co >= 0.0 else large) + ae2 * omg
-        mpF = ao2 * (small if co <= 0.0 else large) + ae2 * (1.0 + gg)
+        F, mmF, mpF = abrelu_terms(t, s, co, ao2, ae2)
         k12 = r * F
         kd = m - beta * t
         kd = kd if (q1 != 0.0 and q2 != 0.0) else (kz2 if q1 == q2 else kz1)
