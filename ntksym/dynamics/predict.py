@@ -44,6 +44,7 @@ import numpy as np
 from ntksym.core.flow import KernelFlow
 from ntksym.core.inputs import float_points
 from ntksym.core.printing import ntk_printer, text
+from ntksym.empirical.checks import check_net
 from ntksym.empirical.train import check_targets
 
 __all__ = ["Prediction", "predict", "ensemble", "solve_infinite", "check_times",
@@ -124,14 +125,8 @@ def _brief(t):
 # ---------------------------------------------------------------------------------------------
 
 def check_mlp(net):
-    from ntksym.network import MLP
-
-    if not isinstance(net, MLP):
-        raise TypeError(f"net must be an ntksym MLP (nk.MLP(depth=..., activation=...)), got "
-                        f"{type(net).__name__}")
-    if net.is_symbolic:
-        raise ValueError("training predictions need numeric W_std and b_std; substitute values "
-                         "for the symbols first (e.g. MLP(..., W_std=1.5))")
+    """``net`` is an MLP with numeric W_std and b_std (:func:`ntksym.empirical.checks.check_net`)."""
+    check_net(net, "training predictions need")
 
 
 def check_positive(value, name, allow_zero=False):

@@ -11,15 +11,17 @@ __all__ = ["DEFAULT_WIDTH", "check_net", "check_int", "check_width", "check_seed
 DEFAULT_WIDTH = 1024
 
 
-def check_net(net):
+def check_net(net, needs="a finite network needs"):
+    """``net`` is an :class:`~ntksym.MLP` with numeric W_std and b_std (``needs`` starts the
+    message, e.g. "training predictions need")."""
     from ntksym.network import MLP
 
     if not isinstance(net, MLP):
         raise TypeError(f"net must be an ntksym MLP (nk.MLP(depth=..., activation=...)), got "
                         f"{type(net).__name__}")
     if net.is_symbolic:
-        raise ValueError("a finite network needs numeric W_std and b_std; substitute values for "
-                         "the symbols first (e.g. MLP(..., W_std=1.5))")
+        raise ValueError(f"{needs} numeric W_std and b_std; substitute values for the symbols "
+                         f"first (e.g. MLP(..., W_std=1.5))")
 
 
 def check_int(value, name, minimum, hint):

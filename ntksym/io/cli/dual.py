@@ -21,7 +21,7 @@ def add_arguments(parser):
     add_output_arguments(parser)
     parser.add_argument("--dps", type=int, default=None,
                         help="digits of the mpmath reference of the verification table (5 to "
-                             "200; default 30 for a closed form; an activation without one is "
+                             "1000; default 30 for a closed form; an activation without one is "
                              "checked against independent float64 2-D quadrature unless --dps "
                              "is given, because its mpmath reference takes seconds per point)")
 

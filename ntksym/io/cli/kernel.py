@@ -16,7 +16,7 @@ def add_arguments(parser):
     add_network_arguments(parser)
     add_output_arguments(parser)
     parser.add_argument("--dps", type=int, default=None,
-                        help="digits of the mpmath reference Gram (5 to 200; default 30 for an "
+                        help="digits of the mpmath reference Gram (5 to 1000; default 30 for an "
                              "activation with a closed-form dual; one without is checked against "
                              "a Gram by direct 2-D quadrature at every layer unless --dps is "
                              "given, because its mpmath Gram takes minutes)")
