@@ -22,7 +22,7 @@ except Exception:  # pragma: no cover - numba missing or broken
     HAVE_NUMBA = False
 
 __all__ = ["HAVE_NUMBA", "TILE", "FLAG", "Inputs", "root_prod", "first_layer", "mirror",
-           "output_buffers"]
+           "output_buffers", "all_finite"]
 
 TILE = 256          # numpy tile edge (entries per tile: TILE**2)
 FLAG = 0.94         # c^2 > FLAG q1 q2 (|cos| > 0.97): first angle by Kahan's formula
@@ -125,6 +125,14 @@ def mirror(A, use_numba=True):
         blk[(iu[1], iu[0])] = blk[iu]
         for b in range(a + TILE, n, TILE):
             A[b:b + TILE, a:a + TILE] = A[a:a + TILE, b:b + TILE].T
+
+
+def all_finite(A):
+    """Whether every entry of the 2-D array A is finite (compiled, without an n x n temporary,
+    when numba is there)."""
+    if HAVE_NUMBA and A.ndim == 2:
+        return bool(compiled_common.all_finite(A))
+    return bool(np.all(np.isfinite(A)))
 
 
 def output_buffers(out, n1, n2):

@@ -36,7 +36,7 @@ from ntksym.core.errors import FloatRangeError
 from ntksym.core.inputs import float_point_pair
 from ntksym.gram import closed_form, mehler
 from ntksym.gram.closed_form import recognise
-from ntksym.gram.common import HAVE_NUMBA, Inputs, mirror, output_buffers
+from ntksym.gram.common import HAVE_NUMBA, Inputs, all_finite, mirror, output_buffers
 
 __all__ = ["check_inputs", "gram_float64", "gram_block", "diagonal_chains", "Chains", "recognise",
            "HAVE_NUMBA", "check_range", "TINY"]
@@ -142,10 +142,10 @@ def _check_outputs(net, G, T, Q1, inp):
     A degenerate NTK (step, sign: E[phi'(u)^2] is a Dirac delta's square) is infinite on the
     diagonal by definition, so only its NNGP is checked.
     """
-    t_ok = net.dual.ntk_degenerate or np.all(np.isfinite(T))
-    if np.all(np.isfinite(G)) and t_ok:
+    t_ok = net.dual.ntk_degenerate or all_finite(T)
+    if all_finite(G) and t_ok:
         return
-    if not np.all(np.isfinite(G)):
+    if not all_finite(G):
         big = np.nonzero(np.any(np.asarray(Q1) > _ROOT_MAX, axis=1))[0] if Q1 is not None \
             else np.array([], dtype=int)
         where = (f"at layer {int(big[0]) + 1}, where a variance Sigma(x, x) exceeds "
