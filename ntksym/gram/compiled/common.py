@@ -11,7 +11,7 @@ import numba
 import numpy as np
 
 __all__ = ["atan2_pos", "atan2_sel", "root_prod", "kahan_angle", "h_series", "abrelu_terms",
-           "mirror", "all_finite"]
+           "mirror"]
 
 PI = math.pi
 HALF_PI = math.pi / 2
@@ -59,7 +59,8 @@ def atan2_pos(y, x):
 def root_prod(a, b):
     """sqrt(a b) without overflow or underflow of the product (select only)."""
     p = a * b
-    return math.sqrt(p) if (p <= 1e300 and p >= 1e-300) else math.sqrt(a) * math.sqrt(b)
+    inside = (p <= 1e300) & (p >= 1e-300)   # & not and: a select, no branch (vectorises)
+    return math.sqrt(p) if inside else math.sqrt(a) * math.sqrt(b)
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"contract"}, inline="always")
@@ -132,20 +133,3 @@ def mirror(A):
             for i in range(bi, min(bi + bs, n)):
                 for j in range(max(bj, i + 1), min(bj + bs, n)):
                     A[j, i] = A[i, j]
-
-
-@numba.njit(cache=True, error_model="numpy", parallel=True)
-def all_finite(A):
-    """Whether every entry of a 2-D array is finite (rows in parallel, no temporary).
-
-    v - v is 0 for a finite v and NaN for NaN and +-inf, so the sum of v - v over the array is 0
-    exactly when every entry is finite: a plain vectorised sum, no branch.
-    """
-    total = 0.0
-    for i in numba.prange(A.shape[0]):
-        row = A[i]
-        acc = 0.0
-        for j in range(row.shape[0]):
-            acc += row[j] - row[j]
-        total += acc
-    return total == 0.0
