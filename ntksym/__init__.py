@@ -4,7 +4,8 @@ See README.md and docs/ for a tour. The public API is listed in ``__all__``.
 """
 from ntksym import _aliases
 from ntksym.core.symbols import x, q1, q2, c, rho, xx, yy, xy
-from ntksym.core.errors import NtksymError, ActivationParseError, DivergentMomentsError, NoClosedFormError, FloatRangeError
+from ntksym.core.errors import (NtksymError, ActivationParseError, DivergentMomentsError,
+                                NoClosedFormError, FloatRangeError)
 from ntksym.symbolic.activations import Activation
 from ntksym.symbolic.registry import activation, ACTIVATIONS
 from ntksym.symbolic.gaussian import GaussianExpectation
